@@ -1,0 +1,56 @@
+namespace Dsl
+{
+    /// <summary>The activation function a layer applies to its output.</summary>
+    public enum Act
+    {
+        /// <summary>Identity: <c>y = z</c>.</summary>
+        Linear = 0,
+        /// <summary>Logistic sigmoid: <c>y = 1 / (1 + exp(-z))</c>.</summary>
+        Sigmoid = 1,
+        /// <summary>Hyperbolic tangent: <c>y = tanh(z)</c>.</summary>
+        Tanh = 2,
+        /// <summary>Rectified linear unit: <c>y = max(z, 0)</c>.</summary>
+        ReLU = 3,
+        /// <summary>Softplus: <c>y = log(1 + exp(z))</c>.</summary>
+        Softplus = 4,
+        /// <summary>Softmax over the layer's units: <c>y_i = exp(z_i) / sum_j exp(z_j)</c>.</summary>
+        Softmax = 5,
+    }
+
+    /// <summary>The loss a model is trained on. <c>TrainStep</c> returns it averaged over the samples of the batch.</summary>
+    public enum Loss
+    {
+        /// <summary>Per sample <c>(1/K) * sum_i (y_i - t_i)^2</c> over the K outputs (PyTorch <c>MSELoss</c>, Keras <c>mean_squared_error</c>).</summary>
+        MeanSquaredError = 0,
+        /// <summary>Per sample <c>sum_i (y_i - t_i)^2</c> over the outputs (the sum-of-squares error of seed 000).</summary>
+        SumSquaredError = 1,
+        /// <summary>Per sample <c>-sum_i t_i * log(p_i)</c>; needs a Softmax output layer, computed from its logits with log-sum-exp.</summary>
+        CrossEntropy = 2,
+        /// <summary>Per sample <c>-(1/K) * sum_i [t_i * log(p_i) + (1 - t_i) * log(1 - p_i)]</c>; needs a Sigmoid output layer, computed from its logits.</summary>
+        BinaryCrossEntropy = 3,
+    }
+
+    /// <summary>How a layer's weights are initialised (biases always start at zero).</summary>
+    public enum Init
+    {
+        /// <summary>Glorot (Xavier) uniform: <c>U(-a, a)</c>, <c>a = sqrt(6 / (fan_in + fan_out))</c>. Keras' default.</summary>
+        GlorotUniform = 0,
+        /// <summary>Glorot (Xavier) normal: <c>N(0, sqrt(2 / (fan_in + fan_out)))</c>.</summary>
+        GlorotNormal = 1,
+        /// <summary>He (Kaiming) uniform: <c>U(-a, a)</c>, <c>a = sqrt(6 / fan_in)</c>.</summary>
+        HeUniform = 2,
+        /// <summary>He (Kaiming) normal: <c>N(0, sqrt(2 / fan_in))</c>.</summary>
+        HeNormal = 3,
+        /// <summary>LeCun normal: <c>N(0, 1 / sqrt(fan_in))</c>, i.e. <c>randn / sqrt(fan_in)</c> as seed 002 initialises.</summary>
+        LeCunNormal = 4,
+    }
+
+    /// <summary>The floating-point type a model computes in.</summary>
+    public enum Precision
+    {
+        /// <summary><c>float</c> (the default).</summary>
+        Single = 0,
+        /// <summary><c>double</c>: for gradient checking and numerically delicate work.</summary>
+        Double = 1,
+    }
+}

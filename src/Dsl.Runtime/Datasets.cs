@@ -1,0 +1,78 @@
+using System;
+using MathNet.Numerics.Distributions;
+
+namespace Dsl.Runtime;
+
+/// <summary>A data set in memory: row-major features <c>[Count, Features]</c> and one integer label per sample.</summary>
+/// <param name="Inputs">Features, row-major.</param>
+/// <param name="Labels">Class label of each sample.</param>
+/// <param name="Features">Values per sample.</param>
+public sealed record Dataset(float[] Inputs, int[] Labels, int Features)
+{
+    /// <summary>Number of samples.</summary>
+    public int Count => Labels.Length;
+
+    /// <summary>The inputs converted to <c>double</c>, for double-precision models.</summary>
+    public double[] InputsAsDouble() => Array.ConvertAll(Inputs, v => (double)v);
+
+    /// <summary>Labels as one-hot rows <c>[Count, classes]</c>.</summary>
+    public float[] OneHot(int classes)
+    {
+        var result = new float[Count * classes];
+        for (int i = 0; i < Count; i++)
+        {
+            int label = Labels[i];
+            if ((uint)label >= (uint)classes)
+                throw new ArgumentOutOfRangeException(nameof(classes), $"Label {label} of sample {i} does not fit {classes} classes.");
+            result[i * classes + label] = 1f;
+        }
+        return result;
+    }
+}
+
+/// <summary>Synthetic data sets generated in code, so samples and tests need nothing but the repository.</summary>
+public static class Datasets
+{
+    /// <summary>
+    /// Two interleaving half circles, as scikit-learn's <c>make_moons(n, noise=noise, shuffle=True)</c>: the upper moon
+    /// (label 0) is <c>(cos θ, sin θ)</c>, the lower (label 1) <c>(1 - cos θ, 0.5 - sin θ)</c>, θ evenly spaced over [0, π];
+    /// samples are shuffled, then Gaussian noise of standard deviation <paramref name="noise"/> is added to every coordinate.
+    /// The random numbers come from a seeded Mersenne Twister, so the points differ from NumPy's but are the same every run.
+    /// </summary>
+    public static Dataset Moons(int samples, double noise, int seed = 0)
+    {
+        if (samples < 2) throw new ArgumentOutOfRangeException(nameof(samples), samples, "Expected at least 2 samples.");
+        if (!(noise >= 0)) throw new ArgumentOutOfRangeException(nameof(noise), noise, "Expected a non-negative noise level.");
+        int outer = samples / 2, inner = samples - outer;
+        var x = new float[samples * 2];
+        var y = new int[samples];
+        var random = new MathNet.Numerics.Random.MersenneTwister(seed, threadSafe: false);
+        int[] order = new int[samples];
+        for (int i = 0; i < samples; i++) order[i] = i;
+        random.Shuffle(order);
+        for (int k = 0; k < samples; k++)
+        {
+            int i = order[k];
+            bool isOuter = i < outer;
+            int j = isOuter ? i : i - outer;
+            int n = isOuter ? outer : inner;
+            double theta = n == 1 ? 0 : Math.PI * j / (n - 1);
+            x[2 * k] = (float)(isOuter ? Math.Cos(theta) : 1 - Math.Cos(theta));
+            x[2 * k + 1] = (float)(isOuter ? Math.Sin(theta) : 0.5 - Math.Sin(theta));
+            y[k] = isOuter ? 0 : 1;
+        }
+        if (noise > 0)
+            for (int i = 0; i < x.Length; i++) x[i] += (float)Normal.Sample(random, 0, noise);
+        return new Dataset(x, y, 2);
+    }
+
+    /// <summary>
+    /// Seed 000's XOR table with a constant third input acting as a bias: (0,0,1) → 0, (0,1,1) → 1, (1,0,1) → 1, (1,1,1) → 0.
+    /// </summary>
+    public static Dataset Xor() => new(
+        [0, 0, 1,
+         0, 1, 1,
+         1, 0, 1,
+         1, 1, 1],
+        [0, 1, 1, 0], 3);
+}

@@ -68,3 +68,15 @@ namespace Dsl
         public Precision Precision { get; }
     }
 }
+
+namespace Dsl
+{
+    /// <summary>
+    /// Reshapes a <c>(channels, height, width)</c> feature map into a flat vector of <c>channels * height * width</c> values,
+    /// channel-major as PyTorch's <c>nn.Flatten</c>. The memory layout does not change, so it costs nothing.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class FlattenAttribute : Attribute
+    {
+    }
+}

@@ -76,3 +76,39 @@ public static class Datasets
          1, 1, 1],
         [0, 1, 1, 0], 3);
 }
+
+/// <summary>Turning integer labels into the targets a model trains on.</summary>
+public static class Targets
+{
+    /// <summary>
+    /// Writes the target rows for <paramref name="labels"/>: one-hot rows of <paramref name="classes"/> values, or, when
+    /// <paramref name="classes"/> is 1 (a single sigmoid or regression output), the label itself, which must be 0 or 1.
+    /// </summary>
+    /// <param name="labels">One label per sample.</param>
+    /// <param name="target">Receives <c>[labels.Length, classes]</c> values.</param>
+    /// <param name="classes">Outputs per sample.</param>
+    /// <param name="firstIndex">Index of the first label in the caller's batch, for error messages.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A label is not a valid class.</exception>
+    public static void FromLabels<T>(ReadOnlySpan<int> labels, Span<T> target, int classes, int firstIndex = 0) where T : System.Numerics.INumberBase<T>
+    {
+        if (target.Length != labels.Length * classes)
+            throw new ArgumentException($"Expected {labels.Length} x {classes} target values, found {target.Length}.", nameof(target));
+        target.Clear();
+        for (int s = 0; s < labels.Length; s++)
+        {
+            int label = labels[s];
+            if (classes == 1)
+            {
+                if (label != 0 && label != 1)
+                    throw new ArgumentOutOfRangeException(nameof(labels), label, $"Label of sample {firstIndex + s} must be 0 or 1 for a model with one output, found {label}.");
+                target[s] = label == 1 ? T.One : T.Zero;
+            }
+            else
+            {
+                if ((uint)label >= (uint)classes)
+                    throw new ArgumentOutOfRangeException(nameof(labels), label, $"Label of sample {firstIndex + s} must be a class in [0, {classes}), found {label}.");
+                target[s * classes + label] = T.One;
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+
+namespace Dsl.Generator.Diagnostics;
+
+/// <summary>
+/// The one catalogue of Dsl's diagnostics. Ids are stable and never reused; each is tracked in
+/// AnalyzerReleases.Unshipped.md and documented in docs/diagnostics.md, which its help link points to.
+/// Messages name the layer by position and attribute, what it received and what it needs.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "Dsl";
+    private const string HelpBase = "docs/diagnostics.md#";
+
+    public static readonly DiagnosticDescriptor NotPartial = Error("DSL001", "Model class must be partial",
+        "'{0}' must be declared partial so that Dsl can generate the model's members into it{1}");
+
+    public static readonly DiagnosticDescriptor MissingInput = Error("DSL002", "Model has no [Input]",
+        "Model '{0}' declares layers but no [Input]; add [Input(...)] with the shape of one sample before the first layer");
+
+    public static readonly DiagnosticDescriptor NonPositiveSize = Error("DSL003", "A size must be positive",
+        "{0} of {1} must be positive, found {2}");
+
+    public static readonly DiagnosticDescriptor LossMismatch = Error("DSL004", "Loss does not fit the output layer",
+        "[Loss(Loss.{0})] needs a {1} output layer, but the last layer, {2}, has activation {3}; {4}");
+
+    public static readonly DiagnosticDescriptor InputRank = Error("DSL005", "Input rank must be 1 or 3",
+        "[Input] needs 1 dimension (features) or 3 (channels, height, width), found {0}");
+
+    public static readonly DiagnosticDescriptor UnflattenedDense = Error("DSL006", "Dense needs flat input",
+        "{0} receives a feature map of shape {1} but needs flat data; insert [Flatten] before it");
+
+    public static readonly DiagnosticDescriptor InputNotFirst = Error("DSL007", "[Input] must come first",
+        "[Input] must be the first layer attribute, but {0} comes before it; move [Input] to the top");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error("DSL008", "Model has no layers",
+        "Model '{0}' declares [Input] but no layers; add at least one layer such as [Dense(units)]");
+
+    public static readonly DiagnosticDescriptor InvalidL2 = Error("DSL009", "L2 penalty must be finite and non-negative",
+        "L2 of {0} must be a finite, non-negative number, found {1}");
+
+    public static readonly DiagnosticDescriptor UnknownEnumValue = Error("DSL010", "Unknown enum value",
+        "{0} of {1} is not a known value of {2}: found {3}");
+
+    public static readonly DiagnosticDescriptor SoftmaxNotLast = Warning("DSL011", "Softmax before the last layer",
+        "{0} applies Softmax but is not the last layer; Softmax normalises the whole layer and belongs on the output, use another activation here");
+
+    public static readonly DiagnosticDescriptor TooLarge = Error("DSL012", "Model too large",
+        "{0} makes the model's {1} exceed {2}, the largest size the runtime supports");
+
+    public static readonly DiagnosticDescriptor GenericModel = Error("DSL013", "Model class cannot be generic",
+        "Model class '{0}' is generic; declare the model on a non-generic class{1}");
+
+    public static readonly DiagnosticDescriptor InternalError = Error("DSL900", "Internal generator error",
+        "Dsl's generator failed on '{0}': {1}. Please report this with the model declaration.");
+
+    private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
+    {
+        NotPartial, MissingInput, NonPositiveSize, LossMismatch, InputRank, UnflattenedDense, InputNotFirst,
+        NoLayers, InvalidL2, UnknownEnumValue, SoftmaxNotLast, TooLarge, GenericModel, InternalError,
+    }.ToDictionary(d => d.Id);
+
+    public static DiagnosticDescriptor ById(string id) => All[id];
+
+    public static IEnumerable<DiagnosticDescriptor> Catalogue => All.Values;
+
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+
+    private static DiagnosticDescriptor Warning(string id, string title, string message)
+        => new(id, title, message, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpBase + id.ToLowerInvariant());
+}

@@ -1,0 +1,98 @@
+using System.Collections.Generic;
+using System.Globalization;
+using Dsl.Generator.Model;
+
+namespace Dsl.Generator.Emit;
+
+/// <summary>What every emitter needs to know about the model: its scalar type, tensor offsets and buffer names.</summary>
+internal sealed class EmitContext
+{
+    /// <summary>Dense layers with at most this many multiply-adds per sample (inputs x units) are unrolled into scalar statements.</summary>
+    public const int UnrollThreshold = 256;
+
+    private readonly Dictionary<int, int> _weightOffsets = new();
+    private readonly Dictionary<int, string> _outputs = new();
+    private readonly Dictionary<int, string> _gradients = new();
+
+    public EmitContext(ModelSpec model)
+    {
+        Model = model;
+        T = model.Precision == Precision.Double ? "double" : "float";
+        int offset = 0;
+        string output = "x";
+        string? gradient = null;
+        foreach (LayerSpec layer in model.Layers)
+        {
+            if (layer.HasParameters)
+            {
+                _weightOffsets[layer.Index] = offset;
+                offset += layer.ParameterCount;
+            }
+            if (layer.Kind == LayerKind.Flatten)
+            {
+                _gradients[layer.Index] = gradient ?? $"_d{layer.Index}";
+                OwnGradient[layer.Index] = gradient is null;
+            }
+            else
+            {
+                output = $"_a{layer.Index}";
+                _gradients[layer.Index] = $"_d{layer.Index}";
+                OwnGradient[layer.Index] = true;
+            }
+            _outputs[layer.Index] = output;
+            gradient = _gradients[layer.Index];
+        }
+        ParameterCount = offset;
+    }
+
+    public ModelSpec Model { get; }
+
+    /// <summary>The scalar type: <c>float</c> or <c>double</c>.</summary>
+    public string T { get; }
+
+    public int ParameterCount { get; }
+
+    /// <summary>Layers that own a gradient buffer (rather than sharing the previous layer's, as Flatten does).</summary>
+    public Dictionary<int, bool> OwnGradient { get; } = new();
+
+    public int InputSize => Shapes.ShapeMath.Size(Model.InputShape);
+
+    public int OutputSize => Model.Layers.Count == 0 ? InputSize : Model.Layers[Model.Layers.Count - 1].OutSize;
+
+    public LayerSpec? Last => Model.Layers.Count == 0 ? null : Model.Layers[Model.Layers.Count - 1];
+
+    /// <summary>Whether the loss is fused with the last layer's activation (softmax + CE, sigmoid + BCE), so that layer keeps its logits.</summary>
+    public bool FusedLoss => Model.HasLoss && Last is { Kind: LayerKind.Dense } last
+        && (Model.Loss == Loss.CrossEntropy && last.Activation == Act.Softmax || Model.Loss == Loss.BinaryCrossEntropy && last.Activation == Act.Sigmoid);
+
+    public bool KeepsLogits(LayerSpec layer) => FusedLoss && layer == Last;
+
+    public int WeightOffset(LayerSpec layer) => _weightOffsets[layer.Index];
+
+    public int BiasOffset(LayerSpec layer) => _weightOffsets[layer.Index] + layer.WeightCount;
+
+    /// <summary>The buffer holding layer <paramref name="index"/>'s output (0: the tile's input <c>x</c>).</summary>
+    public string Output(int index) => index == 0 ? "x" : _outputs[index];
+
+    /// <summary>The buffer holding the gradient with respect to layer <paramref name="index"/>'s output.</summary>
+    public string Gradient(int index) => _gradients[index];
+
+    /// <summary>Whether layer <paramref name="layer"/> must propagate a gradient to its input: some earlier layer has parameters.</summary>
+    public bool NeedsInputGradient(LayerSpec layer)
+    {
+        foreach (LayerSpec other in Model.Layers)
+        {
+            if (other.Index >= layer.Index) break;
+            if (other.HasParameters) return true;
+        }
+        return false;
+    }
+
+    public bool Unrolled(LayerSpec layer) => (long)layer.InSize * layer.OutSize <= UnrollThreshold;
+
+    /// <summary>A literal of the scalar type.</summary>
+    public string Literal(double value)
+        => value.ToString("R", CultureInfo.InvariantCulture) + (T == "float" ? "f" : "d");
+
+    public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+}

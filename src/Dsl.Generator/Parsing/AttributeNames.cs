@@ -1,0 +1,14 @@
+namespace Dsl.Generator.Parsing;
+
+/// <summary>Metadata names of the attributes, taken from the attribute classes themselves so they cannot drift.</summary>
+internal static class AttributeNames
+{
+    public static readonly string Input = typeof(InputAttribute).FullName!;
+    public static readonly string Dense = typeof(DenseAttribute).FullName!;
+    public static readonly string Flatten = typeof(FlattenAttribute).FullName!;
+    public static readonly string Loss = typeof(LossAttribute).FullName!;
+    public static readonly string Precision = typeof(PrecisionAttribute).FullName!;
+
+    /// <summary>Attributes that can start a model declaration without [Input]; each triggers the DSL002 check.</summary>
+    public static readonly string[] NonInput = [Dense, Flatten, Loss, Precision];
+}

@@ -1,0 +1,169 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Dsl.Generator.Diagnostics;
+using Dsl.Generator.Model;
+using Dsl.Generator.Shapes;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Dsl.Generator.Parsing;
+
+/// <summary>
+/// The transform step: reads a class carrying [Input] into plain data, checks it, and returns the model to
+/// emit together with its diagnostics. No Roslyn symbol or syntax node leaves this class.
+/// </summary>
+internal static class ModelParser
+{
+    public static ModelResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        string name = context.TargetSymbol.Name;
+        try
+        {
+            return ParseCore(context, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            throw;
+        }
+        catch (Exception ex)
+        {
+            var location = LocationInfo.From((context.TargetNode as ClassDeclarationSyntax)?.Identifier.GetLocation());
+            return new ModelResult(null, new[] { DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, name, ex.GetType().Name + ": " + ex.Message) }.ToEquatableArray());
+        }
+    }
+
+    private static ModelResult ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        if (context.TargetSymbol is not INamedTypeSymbol symbol || context.TargetNode is not ClassDeclarationSyntax syntax)
+            return new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty);
+
+        var diagnostics = new List<DiagnosticInfo>();
+        LocationInfo? classLocation = LocationInfo.From(syntax.Identifier.GetLocation());
+
+        // Structure of the class: partial all the way out, not generic.
+        if (!IsPartial(symbol))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, symbol.Name, ""));
+        var containing = new List<string>();
+        for (INamedTypeSymbol? outer = symbol.ContainingType; outer is not null; outer = outer.ContainingType)
+        {
+            if (!IsPartial(outer))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, outer.Name, $": '{symbol.Name}' is nested in it"));
+            if (outer.TypeParameters.Length > 0)
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, classLocation, symbol.Name, $" (its containing type '{outer.Name}' is generic)"));
+            containing.Insert(0, $"partial {TypeKeyword(outer)} {outer.Name}");
+        }
+        if (symbol.TypeParameters.Length > 0)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, classLocation, symbol.Name, ""));
+
+        var attributes = new List<ParsedAttribute>();
+        foreach (AttributeData data in symbol.GetAttributes())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string? kind = KindOf(data.AttributeClass);
+            if (kind is null) continue;
+            // The compiler already reports attributes it cannot bind (wrong argument types and the like);
+            // generating from a half-read declaration would only add follow-on errors.
+            if (data.AttributeConstructor is null) return new ModelResult(null, diagnostics.ToEquatableArray());
+            attributes.Add(Read(kind, data, cancellationToken));
+        }
+
+        string ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
+        var parsed = new ParsedModel(ns, symbol.Name, classLocation, containing.ToEquatableArray(), attributes);
+        ModelSpec? model = ShapeChecker.Check(parsed, diagnostics);
+        bool hasErrors = diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
+        return new ModelResult(hasErrors ? null : model, diagnostics.ToEquatableArray());
+    }
+
+    /// <summary>Which Dsl attribute this is, or null for any other attribute.</summary>
+    public static string? KindOf(INamedTypeSymbol? attributeClass)
+    {
+        if (attributeClass is null) return null;
+        string name = attributeClass.ToDisplayString();
+        return name == AttributeNames.Input || Array.IndexOf(AttributeNames.NonInput, name) >= 0 ? name : null;
+    }
+
+    private static bool IsPartial(INamedTypeSymbol type)
+        => type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
+
+    private static string TypeKeyword(INamedTypeSymbol type) => type switch
+    {
+        { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
+        { IsRecord: true } => "record",
+        { TypeKind: TypeKind.Struct } => "struct",
+        { TypeKind: TypeKind.Interface } => "interface",
+        _ => "class",
+    };
+
+    private static ParsedAttribute Read(string kind, AttributeData data, CancellationToken cancellationToken)
+    {
+        var syntax = data.ApplicationSyntaxReference?.GetSyntax(cancellationToken) as AttributeSyntax;
+        string display = syntax is null ? kind : Normalize(syntax.ToString());
+        LocationInfo? whole = LocationInfo.From(syntax);
+        var attribute = new ParsedAttribute(kind, display, whole);
+
+        if (kind == AttributeNames.Input)
+        {
+            TypedConstant shape = data.ConstructorArguments.Length > 0 ? data.ConstructorArguments[0] : default;
+            var positional = PositionalArguments(syntax);
+            bool expanded = !(positional.Count == 1 && positional[0].Expression is ArrayCreationExpressionSyntax or ImplicitArrayCreationExpressionSyntax or CollectionExpressionSyntax);
+            if (shape.Kind == TypedConstantKind.Array && !shape.IsNull)
+            {
+                for (int i = 0; i < shape.Values.Length; i++)
+                {
+                    attribute.Ints.Add(shape.Values[i].Value is int v ? v : 0);
+                    attribute.IntLocations.Add(expanded && i < positional.Count ? LocationInfo.From(positional[i]) : whole);
+                }
+            }
+        }
+        else if (kind == AttributeNames.Dense)
+        {
+            attribute.Ints.Add(IntArgument(data, 0));
+            attribute.IntLocations.Add(ArgumentLocation(syntax, 0, "units") ?? whole);
+            attribute.EnumValue = IntArgument(data, 1);
+            attribute.EnumLocation = ArgumentLocation(syntax, 1, "act") ?? whole;
+            foreach (var named in data.NamedArguments)
+            {
+                if (named.Key == nameof(DenseAttribute.L2) && named.Value.Value is double l2)
+                {
+                    attribute.L2 = l2;
+                    attribute.L2Location = NamedLocation(syntax, named.Key) ?? whole;
+                }
+                else if (named.Key == nameof(DenseAttribute.Init) && named.Value.Value is int init)
+                {
+                    attribute.Init = init;
+                    attribute.InitLocation = NamedLocation(syntax, named.Key) ?? whole;
+                }
+            }
+        }
+        else if (kind == AttributeNames.Loss || kind == AttributeNames.Precision)
+        {
+            attribute.EnumValue = IntArgument(data, 0);
+            attribute.EnumLocation = ArgumentLocation(syntax, 0, kind == AttributeNames.Loss ? "loss" : "precision") ?? whole;
+        }
+        return attribute;
+    }
+
+    private static int IntArgument(AttributeData data, int index)
+        => index < data.ConstructorArguments.Length && data.ConstructorArguments[index].Value is int v ? v : 0;
+
+    private static List<AttributeArgumentSyntax> PositionalArguments(AttributeSyntax? syntax)
+        => syntax?.ArgumentList?.Arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList() ?? [];
+
+    /// <summary>The syntax of constructor argument <paramref name="index"/>, written positionally or as <c>name: value</c>.</summary>
+    private static LocationInfo? ArgumentLocation(AttributeSyntax? syntax, int index, string parameterName)
+    {
+        if (syntax?.ArgumentList is null) return null;
+        var byName = syntax.ArgumentList.Arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.ValueText == parameterName);
+        if (byName is not null) return LocationInfo.From(byName);
+        var positional = PositionalArguments(syntax);
+        return index < positional.Count ? LocationInfo.From(positional[index]) : null;
+    }
+
+    private static LocationInfo? NamedLocation(AttributeSyntax? syntax, string property)
+        => LocationInfo.From(syntax?.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == property));
+
+    private static string Normalize(string text) => string.Join(" ", text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+}

@@ -20,7 +20,7 @@ public sealed class DslGenerator : IIncrementalGenerator
     {
         IncrementalValuesProvider<ModelResult> results = context.SyntaxProvider
             .ForAttributeWithMetadataName(AttributeNames.Input,
-                static (node, _) => node is ClassDeclarationSyntax,
+                static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                 static (ctx, ct) => ModelParser.Parse(ctx, ct))
             .WithTrackingName(TrackingNames.Parse);
 
@@ -38,7 +38,7 @@ public sealed class DslGenerator : IIncrementalGenerator
             string attributeName = name;
             IncrementalValuesProvider<DiagnosticInfo?> missing = context.SyntaxProvider
                 .ForAttributeWithMetadataName(attributeName,
-                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                     (ctx, ct) => MissingInputCheck.Check(ctx, attributeName, ct))
                 .WithTrackingName(TrackingNames.MissingInput);
             context.RegisterSourceOutput(missing, static (spc, d) =>

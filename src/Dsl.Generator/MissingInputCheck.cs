@@ -19,6 +19,9 @@ internal static class MissingInputCheck
         if (attributes.Any(a => a.AttributeClass?.ToDisplayString() == AttributeNames.Input)) return null;
         AttributeData? first = attributes.FirstOrDefault(a => ModelParser.KindOf(a.AttributeClass) is not null);
         if (first?.AttributeClass?.ToDisplayString() != attributeName) return null;
-        return DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, LocationInfo.From(first.ApplicationSyntaxReference?.GetSyntax(cancellationToken)), context.TargetSymbol.Name);
+        // A class declared in several parts is visited once per part carrying the attribute; report from the part holding it.
+        SyntaxNode? syntax = first.ApplicationSyntaxReference?.GetSyntax(cancellationToken);
+        if (syntax is null || !context.TargetNode.Span.Contains(syntax.Span) || syntax.SyntaxTree != context.TargetNode.SyntaxTree) return null;
+        return DiagnosticInfo.Create(DiagnosticDescriptors.MissingInput, LocationInfo.From(syntax), context.TargetSymbol.Name);
     }
 }

@@ -18,13 +18,13 @@ internal static class DiagnosticDescriptors
         "'{0}' must be declared partial so that Dsl can generate the model's members into it{1}");
 
     public static readonly DiagnosticDescriptor MissingInput = Error("DSL002", "Model has no [Input]",
-        "Model '{0}' declares layers but no [Input]; add [Input(...)] with the shape of one sample before the first layer");
+        "Model '{0}' has Dsl attributes but no [Input]; add [Input(...)] with the shape of one sample before the first layer");
 
     public static readonly DiagnosticDescriptor NonPositiveSize = Error("DSL003", "A size must be positive",
         "{0} of {1} must be positive, found {2}");
 
     public static readonly DiagnosticDescriptor LossMismatch = Error("DSL004", "Loss does not fit the output layer",
-        "[Loss(Loss.{0})] needs a {1} output layer, but the last layer, {2}, has activation {3}; {4}");
+        "[Loss(Loss.{0})] needs a {1} output layer, but the last layer, {2}, {3}; {4}");
 
     public static readonly DiagnosticDescriptor InputRank = Error("DSL005", "Input rank must be 1 or 3",
         "[Input] needs 1 dimension (features) or 3 (channels, height, width), found {0}");
@@ -33,7 +33,7 @@ internal static class DiagnosticDescriptors
         "{0} receives a feature map of shape {1} but needs flat data; insert [Flatten] before it");
 
     public static readonly DiagnosticDescriptor InputNotFirst = Error("DSL007", "[Input] must come first",
-        "[Input] must be the first layer attribute, but {0} comes before it; move [Input] to the top");
+        "[Input] must come before the layers, but {0} comes before it; move [Input] to the top");
 
     public static readonly DiagnosticDescriptor NoLayers = Error("DSL008", "Model has no layers",
         "Model '{0}' declares [Input] but no layers; add at least one layer such as [Dense(units)]");
@@ -51,10 +51,10 @@ internal static class DiagnosticDescriptors
         "{0} makes the model's {1} exceed {2}, the largest size the runtime supports");
 
     public static readonly DiagnosticDescriptor GenericModel = Error("DSL013", "Model class cannot be generic",
-        "Model class '{0}' is generic; declare the model on a non-generic class{1}");
+        "{0}; declare the model on a non-generic class that is not nested in a generic type");
 
     public static readonly DiagnosticDescriptor InternalError = Error("DSL900", "Internal generator error",
-        "Dsl's generator failed on '{0}': {1}. Please report this with the model declaration.");
+        "Dsl's generator failed on '{0}' ({1}); please report this with the model declaration");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {

@@ -47,7 +47,7 @@ internal static class ModelEmitter
         foreach (string line in table) w.Line("/// " + Xml(line));
         w.Line("/// </code>");
         w.Line("/// </remarks>");
-        using (w.Block($"partial class {model.ClassName} : {iface}"))
+        using (w.Block($"partial {model.Keyword} {model.ClassName} : {iface}"))
         {
             EmitConstants(w, c, table);
             EmitStorage(w, c);
@@ -146,7 +146,8 @@ internal static class ModelEmitter
                     w.Line($"private readonly {T}[] _z{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} logits {ShapeMath.Format(layer.OutShape)}");
                 w.Line($"private readonly {T}[] _a{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} output {ShapeMath.Format(layer.OutShape)}");
             }
-            if (c.Model.HasLoss && c.OwnGradient[layer.Index])
+            // A Flatten right after the input shares no buffer; it needs its own only when the loss writes into it.
+            if (c.Model.HasLoss && c.OwnGradient[layer.Index] && (layer.Kind == LayerKind.Dense || layer == c.Last))
                 w.Line($"private readonly {T}[] _d{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // dL/d(L{layer.Index} output)");
         }
         if (c.Model.HasLoss)

@@ -44,6 +44,7 @@ internal sealed record LayerSpec(
 
 /// <summary>A whole model, ready to emit.</summary>
 /// <param name="Namespace">Namespace of the class, empty for the global namespace.</param>
+/// <param name="Keyword"><c>class</c> or <c>record</c>, as the model is declared.</param>
 /// <param name="ClassName">Name of the model class.</param>
 /// <param name="ContainingTypes">Declarations of enclosing types, outermost first, for example <c>partial class Outer</c>.</param>
 /// <param name="Precision">Float or double.</param>
@@ -53,6 +54,7 @@ internal sealed record LayerSpec(
 /// <param name="Loss">The loss, when <paramref name="HasLoss"/>.</param>
 internal sealed record ModelSpec(
     string Namespace,
+    string Keyword,
     string ClassName,
     EquatableArray<string> ContainingTypes,
     Precision Precision,

@@ -30,14 +30,14 @@ internal static class ModelParser
         }
         catch (Exception ex)
         {
-            var location = LocationInfo.From((context.TargetNode as ClassDeclarationSyntax)?.Identifier.GetLocation());
-            return new ModelResult(null, new[] { DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, name, ex.GetType().Name + ": " + ex.Message) }.ToEquatableArray());
+            var location = LocationInfo.From((context.TargetNode as TypeDeclarationSyntax)?.Identifier.GetLocation());
+            return new ModelResult(null, new[] { DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, name, ex.GetType().Name + ": " + ex.Message.TrimEnd('.')) }.ToEquatableArray());
         }
     }
 
     private static ModelResult ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
-        if (context.TargetSymbol is not INamedTypeSymbol symbol || context.TargetNode is not ClassDeclarationSyntax syntax)
+        if (context.TargetSymbol is not INamedTypeSymbol symbol || context.TargetNode is not TypeDeclarationSyntax syntax)
             return new ModelResult(null, EquatableArray<DiagnosticInfo>.Empty);
 
         var diagnostics = new List<DiagnosticInfo>();
@@ -52,11 +52,11 @@ internal static class ModelParser
             if (!IsPartial(outer))
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NotPartial, classLocation, outer.Name, $": '{symbol.Name}' is nested in it"));
             if (outer.TypeParameters.Length > 0)
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, classLocation, symbol.Name, $" (its containing type '{outer.Name}' is generic)"));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, classLocation, $"Model class '{symbol.Name}' is nested in the generic type '{outer.Name}'"));
             containing.Insert(0, $"partial {TypeKeyword(outer)} {outer.Name}");
         }
         if (symbol.TypeParameters.Length > 0)
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, classLocation, symbol.Name, ""));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.GenericModel, classLocation, $"Model class '{symbol.Name}' is generic"));
 
         var attributes = new List<ParsedAttribute>();
         foreach (AttributeData data in symbol.GetAttributes())
@@ -71,7 +71,7 @@ internal static class ModelParser
         }
 
         string ns = symbol.ContainingNamespace is { IsGlobalNamespace: false } n ? n.ToDisplayString() : "";
-        var parsed = new ParsedModel(ns, symbol.Name, classLocation, containing.ToEquatableArray(), attributes);
+        var parsed = new ParsedModel(ns, TypeKeyword(symbol), symbol.Name, classLocation, containing.ToEquatableArray(), attributes);
         ModelSpec? model = ShapeChecker.Check(parsed, diagnostics);
         bool hasErrors = diagnostics.Any(d => DiagnosticDescriptors.ById(d.Id).DefaultSeverity == DiagnosticSeverity.Error);
         return new ModelResult(hasErrors ? null : model, diagnostics.ToEquatableArray());
@@ -88,7 +88,7 @@ internal static class ModelParser
     private static bool IsPartial(INamedTypeSymbol type)
         => type.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax t && t.Modifiers.Any(SyntaxKind.PartialKeyword));
 
-    private static string TypeKeyword(INamedTypeSymbol type) => type switch
+    public static string TypeKeyword(INamedTypeSymbol type) => type switch
     {
         { IsRecord: true, TypeKind: TypeKind.Struct } => "record struct",
         { IsRecord: true } => "record",

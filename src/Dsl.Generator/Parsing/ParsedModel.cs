@@ -48,9 +48,10 @@ internal sealed class ParsedAttribute
 /// <summary>The declaration as read: the class and its Dsl attributes in order.</summary>
 internal sealed class ParsedModel
 {
-    public ParsedModel(string ns, string className, LocationInfo? classLocation, EquatableArray<string> containingTypes, List<ParsedAttribute> attributes)
+    public ParsedModel(string ns, string keyword, string className, LocationInfo? classLocation, EquatableArray<string> containingTypes, List<ParsedAttribute> attributes)
     {
         Namespace = ns;
+        Keyword = keyword;
         ClassName = className;
         ClassLocation = classLocation;
         ContainingTypes = containingTypes;
@@ -58,6 +59,9 @@ internal sealed class ParsedModel
     }
 
     public string Namespace { get; }
+
+    /// <summary><c>class</c> or <c>record</c>.</summary>
+    public string Keyword { get; }
 
     public string ClassName { get; }
 

@@ -77,7 +77,7 @@ internal static class ShapeChecker
         }
 
         if (shape is null || specs.Count != layers.Count) return null;
-        return new ModelSpec(model.Namespace, model.ClassName, model.ContainingTypes, prec, inputShape, specs.ToEquatableArray(), loss is not null, lossKind);
+        return new ModelSpec(model.Namespace, model.Keyword, model.ClassName, model.ContainingTypes, prec, inputShape, specs.ToEquatableArray(), loss is not null, lossKind);
     }
 
     private static bool IsLayer(ParsedAttribute a) => a.Kind == AttributeNames.Dense || a.Kind == AttributeNames.Flatten;
@@ -100,7 +100,7 @@ internal static class ShapeChecker
         }
         if (ok && input.Ints.Aggregate(1L, (p, d) => p * d) * ShapeMath.TileSize > int.MaxValue)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, $"[{input.Display}]", "input size per tile", int.MaxValue));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, $"[{input.Display}]", "activation buffer (input size x 64 samples per tile)", int.MaxValue));
             ok = false;
         }
         return ok ? input.Ints.ToEquatableArray() : null;
@@ -142,9 +142,14 @@ internal static class ShapeChecker
             return null;
         }
         if (!ok) return null;
-        if ((long)units * ShapeMath.TileSize > int.MaxValue || (long)units * shape[0] > int.MaxValue)
+        if ((long)units * shape[0] > int.MaxValue)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layer.IntLocations[0], name, "weight size", int.MaxValue));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layer.IntLocations[0], name, $"weight count (units x inputs = {units} x {shape[0]})", int.MaxValue));
+            return null;
+        }
+        if ((long)units * ShapeMath.TileSize > int.MaxValue)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layer.IntLocations[0], name, $"activation buffer (units x {ShapeMath.TileSize} samples per tile)", int.MaxValue));
             return null;
         }
         return new LayerSpec(index, LayerKind.Dense, layer.Display, shape, new[] { units }.ToEquatableArray(), act, layer.L2, (Init)layer.Init);
@@ -165,11 +170,14 @@ internal static class ShapeChecker
         };
         if (needed is null || layers.Count == 0) return;
         ParsedAttribute last = layers[layers.Count - 1];
-        Act lastAct = last.Kind == AttributeNames.Dense && Enum.IsDefined(typeof(Act), last.EnumValue) ? (Act)last.EnumValue : Act.Linear;
-        if (lastAct == needed) return;
+        string has;
+        if (last.Kind != AttributeNames.Dense) has = "has no activation";
+        else if (!Enum.IsDefined(typeof(Act), last.EnumValue)) return; // already DSL010
+        else if ((Act)last.EnumValue == needed) return;
+        else has = $"has activation {(Act)last.EnumValue}";
         string fix = kind == Loss.CrossEntropy
             ? "use Act.Softmax on the last layer, or Loss.BinaryCrossEntropy with Act.Sigmoid for independent outputs"
             : "use Act.Sigmoid on the last layer, or Loss.CrossEntropy with Act.Softmax for exclusive classes";
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossMismatch, loss.Location, kind, needed, $"layer {layers.Count} [{last.Display}]", lastAct, fix));
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossMismatch, loss.Location, kind, needed, $"layer {layers.Count} [{last.Display}]", has, fix));
     }
 }

@@ -29,7 +29,7 @@ public sealed class Svg
 
     /// <summary>A filled rectangle.</summary>
     public Svg Rect(double x, double y, double width, double height, string fill, string? stroke = null)
-        => Append($"<rect x=\"{F(x)}\" y=\"{F(y)}\" width=\"{F(width)}\" height=\"{F(height)}\" fill=\"{fill}\"{(stroke is null ? "" : $" stroke=\"{stroke}\"")}/>");
+        => Append($"<rect x=\"{F(x)}\" y=\"{F(y)}\" width=\"{F(width)}\" height=\"{F(height)}\" fill=\"{fill}\" shape-rendering=\"crispEdges\"{(stroke is null ? "" : $" stroke=\"{stroke}\"")}/>");
 
     /// <summary>A filled circle with an outline.</summary>
     public Svg Circle(double cx, double cy, double r, string fill, string stroke = "#000")
@@ -130,9 +130,15 @@ public static class DecisionBoundary
             }
         classify(grid, classes);
         double cell = (double)size / resolution, cellY = (double)plot / resolution;
+        // One rectangle per run of equal cells in a row keeps the file small.
         for (int r = 0; r < resolution; r++)
-            for (int c = 0; c < resolution; c++)
-                svg.Rect(c * cell, top + r * cellY, cell + 0.3, cellY + 0.3, RegionColors[Math.Abs(classes[r * resolution + c]) % RegionColors.Length]);
+            for (int c = 0; c < resolution;)
+            {
+                int cls = classes[r * resolution + c], end = c + 1;
+                while (end < resolution && classes[r * resolution + end] == cls) end++;
+                svg.Rect(c * cell, top + r * cellY, (end - c) * cell + 0.3, cellY + 0.3, RegionColors[Math.Abs(cls) % RegionColors.Length]);
+                c = end;
+            }
         for (int i = 0; i < data.Count; i++)
         {
             double px = (data.Inputs[2 * i] - minX) / (maxX - minX) * size;

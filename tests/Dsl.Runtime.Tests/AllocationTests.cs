@@ -1,0 +1,47 @@
+using System;
+using Xunit;
+
+namespace Dsl.Runtime.Tests;
+
+/// <summary>After construction, Forward, TrainStep (both overloads) and an optimizer step allocate nothing.</summary>
+public class AllocationTests
+{
+    private static long Allocated(Action action)
+    {
+        action(); // warm up: JIT, tiered compilation, static initialisers
+        action();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) action();
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
+    [Fact]
+    public void HotPathAllocatesNothing()
+    {
+        var net = new MixedFloat(1);
+        var sgd = new Sgd<float>(net, 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
+        const int batch = 150; // several tiles
+        float[] x = new float[batch * MixedFloat.InputSize];
+        float[] y = new float[batch * MixedFloat.OutputSize];
+        float[] t = new float[batch * MixedFloat.OutputSize];
+        int[] labels = new int[batch];
+        for (int i = 0; i < x.Length; i++) x[i] = MathF.Sin(i);
+        for (int s = 0; s < batch; s++) { labels[s] = s % 5; t[s * 5 + labels[s]] = 1; }
+
+        Assert.Equal(0, Allocated(() => net.Forward(x, y)));
+        Assert.Equal(0, Allocated(() => net.TrainStep(x, t)));
+        Assert.Equal(0, Allocated(() => net.TrainStep(x, labels)));
+        Assert.Equal(0, Allocated(sgd.Step));
+    }
+
+    [Fact]
+    public void ScalarModelWithPenaltyAllocatesNothing()
+    {
+        var net = new Samples.Moons.MoonsNet(0);
+        var sgd = new Sgd<float>(net, 2.0);
+        var data = Datasets.Moons(200, 0.2);
+        var y = new float[400];
+        Assert.Equal(0, Allocated(() => net.Forward(data.Inputs, y)));
+        Assert.Equal(0, Allocated(() => { net.TrainStep(data.Inputs, data.Labels); sgd.Step(); }));
+    }
+}

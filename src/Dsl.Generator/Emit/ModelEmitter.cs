@@ -237,19 +237,8 @@ internal static class ModelEmitter
         w.Line("/// </summary>");
         w.Line("/// <param name=\"input\">Samples, <c>[batch, InputSize]</c> row-major.</param>");
         w.Line("/// <param name=\"target\">Targets, <c>[batch, OutputSize]</c> row-major.</param>");
-        using (w.Block($"public {T} TrainStep(ReadOnlySpan<{T}> input, ReadOnlySpan<{T}> target)"))
-        {
-            w.Line("int batch = TrainingBatchOf(input.Length, target.Length, OutputSize, nameof(target));");
-            w.Line("Array.Clear(_gradients);");
-            w.Line($"{T} scale = {c.Literal(1)} / batch;");
-            w.Line($"{T} loss = {c.Literal(0)};");
-            using (w.Block("for (int start = 0; start < batch; start += TileSize)"))
-            {
-                w.Line("int n = Math.Min(TileSize, batch - start);");
-                w.Line("loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);");
-            }
-            w.Line(penalty ? "return loss * scale + Penalty();" : "return loss * scale;");
-        }
+        EmitTrainStep(w, c, $"ReadOnlySpan<{T}> target", "target.Length, OutputSize, nameof(target)", penalty,
+            "loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);");
         w.Line();
         w.Line("/// <summary>");
         w.Line("/// As <see cref=\"TrainStep(ReadOnlySpan{" + T + "}, ReadOnlySpan{" + T + "})\"/> with one integer class label per sample:");
@@ -257,21 +246,10 @@ internal static class ModelEmitter
             ? "/// with a single output, the label (0 or 1) is the target itself."
             : "/// the target is the one-hot vector of the label.");
         w.Line("/// </summary>");
-        using (w.Block($"public {T} TrainStep(ReadOnlySpan<{T}> input, ReadOnlySpan<int> labels)"))
-        {
-            w.Line("int batch = TrainingBatchOf(input.Length, labels.Length, 1, nameof(labels));");
-            w.Line("Array.Clear(_gradients);");
-            w.Line($"{T} scale = {c.Literal(1)} / batch;");
-            w.Line($"{T} loss = {c.Literal(0)};");
-            using (w.Block("for (int start = 0; start < batch; start += TileSize)"))
-            {
-                w.Line("int n = Math.Min(TileSize, batch - start);");
-                w.Line($"Span<{T}> target = _target.AsSpan(0, n * OutputSize);");
-                w.Line($"Targets.FromLabels<{T}>(labels.Slice(start, n), target, OutputSize, start);");
-                w.Line("loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale);");
-            }
-            w.Line(penalty ? "return loss * scale + Penalty();" : "return loss * scale;");
-        }
+        EmitTrainStep(w, c, "ReadOnlySpan<int> labels", "labels.Length, 1, nameof(labels)", penalty,
+            $"Span<{T}> target = _target.AsSpan(0, n * OutputSize);",
+            $"Targets.FromLabels<{T}>(labels.Slice(start, n), target, OutputSize, start);",
+            "loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale);");
 
         w.Line();
         w.Line("/// <summary>One tile of at most <see cref=\"TileSize\"/> samples: forward, loss, backward. Returns the tile's summed loss.</summary>");
@@ -317,6 +295,25 @@ internal static class ModelEmitter
                     w.Line($"penalty += LossFunctions.L2Penalty<{T}>(_parameters.AsSpan(L{layer.Index}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{layer.Index}_Weight, {layer.WeightCount}), {c.Literal(layer.L2)});");
                 w.Line("return penalty;");
             }
+        }
+    }
+
+    /// <summary>A TrainStep overload: check the batch, clear the gradients, run the tiles, return the mean loss.</summary>
+    private static void EmitTrainStep(CodeWriter w, EmitContext c, string targetParameter, string batchCheck, bool penalty, params string[] tileBody)
+    {
+        string T = c.T;
+        using (w.Block($"public {T} TrainStep(ReadOnlySpan<{T}> input, {targetParameter})"))
+        {
+            w.Line($"int batch = TrainingBatchOf(input.Length, {batchCheck});");
+            w.Line("Array.Clear(_gradients);");
+            w.Line($"{T} scale = {c.Literal(1)} / batch;");
+            w.Line($"{T} loss = {c.Literal(0)};");
+            using (w.Block("for (int start = 0; start < batch; start += TileSize)"))
+            {
+                w.Line("int n = Math.Min(TileSize, batch - start);");
+                foreach (string line in tileBody) w.Line(line);
+            }
+            w.Line(penalty ? "return loss * scale + Penalty();" : "return loss * scale;");
         }
     }
 

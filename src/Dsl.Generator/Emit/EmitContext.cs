@@ -88,6 +88,22 @@ internal sealed class EmitContext
         return false;
     }
 
+    /// <summary>
+    /// Whether a gradient buffer is read or written: the loss writes the last layer's, each Dense reads its own and
+    /// writes its input's. (A Flatten right after the input owns a name no one may use.)
+    /// </summary>
+    public bool GradientUsed(string buffer)
+    {
+        if (Last is not null && Gradient(Last.Index) == buffer) return true;
+        foreach (LayerSpec layer in Model.Layers)
+        {
+            if (layer.Kind != LayerKind.Dense) continue;
+            if (Gradient(layer.Index) == buffer) return true;
+            if (NeedsInputGradient(layer) && Gradient(layer.Index - 1) == buffer) return true;
+        }
+        return false;
+    }
+
     public bool Unrolled(LayerSpec layer) => (long)layer.InSize * layer.OutSize <= UnrollThreshold;
 
     /// <summary>A literal of the scalar type.</summary>

@@ -37,5 +37,6 @@ internal static class LossEmitter
         w.Line($"{T} loss = LossFunctions.{c.Model.Loss}<{T}>({output}, t, {gradient}, {k}, scale);");
     }
 
-    private static string Slice(string buffer, string length) => buffer == "x" ? $"x.Slice(0, {length})" : $"{buffer}.AsSpan(0, {length})";
+    /// <summary>The first <paramref name="length"/> values of a buffer: the tile input span or a field array.</summary>
+    public static string Slice(string buffer, string length) => buffer == "x" ? $"x.Slice(0, {length})" : $"{buffer}.AsSpan(0, {length})";
 }

@@ -146,8 +146,7 @@ internal static class ModelEmitter
                     w.Line($"private readonly {T}[] _z{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} logits {ShapeMath.Format(layer.OutShape)}");
                 w.Line($"private readonly {T}[] _a{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} output {ShapeMath.Format(layer.OutShape)}");
             }
-            // A Flatten right after the input shares no buffer; it needs its own only when the loss writes into it.
-            if (c.Model.HasLoss && c.OwnGradient[layer.Index] && (layer.Kind == LayerKind.Dense || layer == c.Last))
+            if (c.Model.HasLoss && c.OwnGradient[layer.Index] && c.GradientUsed(c.Gradient(layer.Index)))
                 w.Line($"private readonly {T}[] _d{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // dL/d(L{layer.Index} output)");
         }
         if (c.Model.HasLoss)
@@ -163,12 +162,8 @@ internal static class ModelEmitter
         using (w.Block($"public {model.ClassName}(int seed = 0)"))
         {
             var dense = model.Layers.Where(l => l.HasParameters).ToList();
-            if (dense.Count == 0)
-            {
-                w.Line("_ = seed; // no parameters to initialise");
-                return;
-            }
-            w.Line("Random random = Initializers.CreateRandom(seed);");
+            if (dense.Count == 0) w.Line("_ = seed; // no parameters to initialise");
+            else w.Line("Random random = Initializers.CreateRandom(seed);");
             foreach (LayerSpec layer in dense)
             {
                 w.Line($"// L{layer.Index}: {layer.Init} weights (fan_in {layer.InSize}, fan_out {layer.OutSize}); bias starts at zero.");
@@ -218,7 +213,7 @@ internal static class ModelEmitter
                         : $"Forward_L{layer.Index}({output}, {input}, n);");
                 }
                 if (last is null || last.Kind == LayerKind.Flatten)
-                    w.Line($"{c.Output(last?.Index ?? 0)}.Slice(0, n * OutputSize).CopyTo(y);");
+                    w.Line($"{LossEmitter.Slice(c.Output(last?.Index ?? 0), "n * OutputSize")}.CopyTo(y);");
             }
         }
     }

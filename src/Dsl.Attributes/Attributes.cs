@@ -80,3 +80,91 @@ namespace Dsl
     {
     }
 }
+
+namespace Dsl
+{
+    /// <summary>
+    /// A 2-D convolution over a <c>(channels, height, width)</c> map: <c>filters</c> kernels of <c>kernel x kernel</c>, weight
+    /// <c>[filters, channels, kernel, kernel]</c> and bias <c>[filters]</c> as PyTorch's <c>nn.Conv2d</c>.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class ConvAttribute : Attribute
+    {
+        /// <summary>Declares a convolution.</summary>
+        /// <param name="filters">Number of output channels, positive.</param>
+        /// <param name="kernel">Side of the square kernel, positive.</param>
+        /// <param name="act">The activation applied to the output.</param>
+        public ConvAttribute(int filters, int kernel, Act act = Act.Linear)
+        {
+            Filters = filters;
+            Kernel = kernel;
+            Activation = act;
+        }
+
+        /// <summary>Number of output channels.</summary>
+        public int Filters { get; }
+
+        /// <summary>Side of the square kernel.</summary>
+        public int Kernel { get; }
+
+        /// <summary>The activation applied to the output.</summary>
+        public Act Activation { get; }
+
+        /// <summary>Step between windows, in both directions. Defaults to 1.</summary>
+        public int Stride { get; set; } = 1;
+
+        /// <summary>Border treatment. Defaults to <see cref="Dsl.Padding.Valid"/>.</summary>
+        public Padding Padding { get; set; }
+
+        /// <summary>How the weights are initialised (fan_in = channels·k², fan_out = filters·k²). Defaults to Glorot uniform.</summary>
+        public Init Init { get; set; }
+
+        /// <summary>L2 weight penalty <c>λ·ΣW²</c> added to the loss, as <see cref="DenseAttribute.L2"/>.</summary>
+        public double L2 { get; set; }
+    }
+
+    /// <summary>Max pooling: the largest value of each <c>size x size</c> window, per channel (ties: the first, as PyTorch).</summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class MaxPoolAttribute : Attribute
+    {
+        /// <summary>Declares max pooling.</summary>
+        /// <param name="size">Side of the square window, positive.</param>
+        public MaxPoolAttribute(int size) => Size = size;
+
+        /// <summary>Side of the square window.</summary>
+        public int Size { get; }
+
+        /// <summary>Step between windows; defaults to <see cref="Size"/>. Rows and columns that do not fill a window are dropped.</summary>
+        public int Stride { get; set; }
+    }
+
+    /// <summary>Average pooling: the mean of each <c>size x size</c> window, per channel.</summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class AvgPoolAttribute : Attribute
+    {
+        /// <summary>Declares average pooling.</summary>
+        /// <param name="size">Side of the square window, positive.</param>
+        public AvgPoolAttribute(int size) => Size = size;
+
+        /// <summary>Side of the square window.</summary>
+        public int Size { get; }
+
+        /// <summary>Step between windows; defaults to <see cref="Size"/>. Rows and columns that do not fill a window are dropped.</summary>
+        public int Stride { get; set; }
+    }
+
+    /// <summary>
+    /// Inverted dropout: during <c>TrainStep</c> each value is zeroed with probability <c>rate</c> and the others are scaled by
+    /// <c>1 / (1 - rate)</c>; <c>Forward</c> passes values through unchanged. Masks come from a seeded generator.
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
+    public sealed class DropoutAttribute : Attribute
+    {
+        /// <summary>Declares dropout.</summary>
+        /// <param name="rate">Probability of dropping a value, in [0, 1).</param>
+        public DropoutAttribute(double rate) => Rate = rate;
+
+        /// <summary>Probability of dropping a value.</summary>
+        public double Rate { get; }
+    }
+}

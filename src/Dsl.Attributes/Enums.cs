@@ -54,3 +54,18 @@ namespace Dsl
         Double = 1,
     }
 }
+
+namespace Dsl
+{
+    /// <summary>How a convolution treats the border of its input.</summary>
+    public enum Padding
+    {
+        /// <summary>No padding: the window stays inside the input; output size <c>floor((n - k) / stride) + 1</c>.</summary>
+        Valid = 0,
+        /// <summary>
+        /// Zero padding as Keras/TensorFlow's "same": output size <c>ceil(n / stride)</c>; an odd total padding puts the extra
+        /// row and column at the bottom and right.
+        /// </summary>
+        Same = 1,
+    }
+}

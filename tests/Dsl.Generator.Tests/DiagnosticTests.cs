@@ -131,6 +131,70 @@ public class DiagnosticTests
         "DSL013", "Net", "Model class 'Net' is generic; declare the model on a non-generic class that is not nested in a generic type");
 
     [Fact]
+    public void DSL003_NonPositiveStride() => Expect(
+        "[Input(1, 8, 8)] [Conv(4, 3, Stride = 0)] [Flatten] [Dense(2)] public partial class Net;",
+        "DSL003", "Stride = 0", "Stride of layer 1 [Conv(4, 3, Stride = 0)] must be positive, found 0");
+
+    [Fact]
+    public void DSL003_NonPositiveFilters() => Expect(
+        "[Input(1, 8, 8)] [Conv(0, 3)] [Flatten] [Dense(2)] public partial class Net;",
+        "DSL003", "0", "Filters of layer 1 [Conv(0, 3)] must be positive, found 0");
+
+    [Fact]
+    public void DSL003_NonPositivePoolSize() => Expect(
+        "[Input(1, 8, 8)] [MaxPool(-2)] [Flatten] [Dense(2)] public partial class Net;",
+        "DSL003", "-2", "Size of layer 1 [MaxPool(-2)] must be positive, found -2");
+
+    [Fact]
+    public void DSL014_KernelLargerThanItsInput() => Expect(
+        "[Input(1, 28, 28)] [Conv(4, 5)] [MaxPool(2)] [MaxPool(2)] [MaxPool(2)] [Conv(8, 5)] [Flatten] [Dense(2)] public partial class Net;",
+        "DSL014", "Conv(8, 5)",
+        "layer 5 [Conv(8, 5)] needs a 5x5 window but receives a map of shape [4, 3, 3], only 3x3; use a smaller kernel, Padding = Padding.Same, or fewer pooling layers before it");
+
+    [Fact]
+    public void DSL014_PoolLargerThanItsInput() => Expect(
+        "[Input(2, 3, 4)] [AvgPool(4)] [Flatten] [Dense(2)] public partial class Net;",
+        "DSL014", "AvgPool(4)",
+        "layer 1 [AvgPool(4)] needs a 4x4 window but receives a map of shape [2, 3, 4], only 3x4; use a smaller size or fewer pooling layers before it");
+
+    [Fact]
+    public void DSL015_SpatialLayerOnFlatData() => Expect(
+        "[Input(1, 8, 8)] [Flatten] [MaxPool(2)] [Dense(2)] public partial class Net;",
+        "DSL015", "MaxPool(2)",
+        "layer 2 [MaxPool(2)] needs a (channels, height, width) feature map but receives flat data of shape [64]; put spatial layers before [Flatten] and [Dense], with [Input(channels, height, width)]");
+
+    [Fact]
+    public void DSL016_DropoutRateOutOfRange() => Expect(
+        "[Input(4)] [Dense(8)] [Dropout(1.0)] [Dense(2)] public partial class Net;",
+        "DSL016", "1.0", "Rate of layer 2 [Dropout(1.0)] must be in [0, 1), found 1");
+
+    [Fact]
+    public void DSL017_WindowLeavesRowsUnused()
+    {
+        const string source = "[Input(16, 9, 9)] [MaxPool(2)] [Flatten] [Dense(2)] public partial class Net;";
+        Diagnostic d = Single(source);
+        Assert.Equal(("DSL017", DiagnosticSeverity.Warning), (d.Id, d.Severity));
+        Assert.Equal("MaxPool(2)", Squiggled(d, source));
+        Assert.Equal("layer 1 [MaxPool(2)] on a map of shape [16, 9, 9] with window 2 and stride 2 never reads the last 1 row and 1 column; they are dropped, as in PyTorch and Keras", d.GetMessage());
+    }
+
+    [Fact]
+    public void DSL018_StrideLargerThanWindow()
+    {
+        const string source = "[Input(1, 10, 10)] [Conv(2, 2, Stride = 3, Padding = Padding.Same)] [Flatten] [Dense(2)] public partial class Net;";
+        Diagnostic d = Single(source);
+        Assert.Equal(("DSL018", DiagnosticSeverity.Warning), (d.Id, d.Severity));
+        Assert.Equal("Stride = 3", Squiggled(d, source));
+        Assert.Equal("layer 1 [Conv(2, 2, Stride = 3, Padding = Padding.Same)] has stride 3, larger than its window of 2, so some inputs are never read", d.GetMessage());
+    }
+
+    [Fact]
+    public void DSL004_ConvolutionAsOutputLayer() => Expect(
+        "[Input(1, 4, 4)] [Conv(2, 3, Act.Softmax)] [Loss(Loss.CrossEntropy)] public partial class Net;",
+        "DSL004", "Loss(Loss.CrossEntropy)",
+        "[Loss(Loss.CrossEntropy)] needs a Softmax output layer, but the last layer, layer 1 [Conv(2, 3, Act.Softmax)], is a convolution; add [Flatten] and a Dense output layer; use Act.Softmax on the last layer, or Loss.BinaryCrossEntropy with Act.Sigmoid for independent outputs");
+
+    [Fact]
     public void ErrorsGenerateNoCodeAndNoFollowOnErrors()
     {
         var (result, compilation) = GeneratorHarness.Run("using Dsl;\n[Input(2)] [Dense(0)] [Dense(2, Act.Softmax)] [Loss(Loss.CrossEntropy)] public partial class Net;\n" +

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using Xunit;
 
 namespace Dsl.Runtime.Tests;
@@ -19,6 +20,9 @@ public class GradientCheckTests
         ["CeSoftmax"] = () => new CeSoftmax(13), ["BceSigmoid"] = () => new BceSigmoid(14),
         ["KernelCe"] = () => new KernelCe(15), ["KernelSoftmaxMse"] = () => new KernelSoftmaxMse(16), ["KernelBce"] = () => new KernelBce(17),
         ["FlattenBce"] = () => new FlattenBce(18), ["RegularisedCe"] = () => new RegularisedCe(19), ["RegularisedKernelMse"] = () => new RegularisedKernelMse(20),
+        ["ConvValidMaxPool"] = () => new ConvValidMaxPool(21), ["ConvSameAvgPool"] = () => new ConvSameAvgPool(22),
+        ["ConvSameStride2"] = () => new ConvSameStride2(23), ["ConvValidStride2"] = () => new ConvValidStride2(24),
+        ["ConvAvgPoolSse"] = () => new ConvAvgPoolSse(25), ["DenseDropout"] = () => new DenseDropout(26), ["ConvDropout"] = () => new ConvDropout(27),
     };
 
     public static IEnumerable<object[]> Cases()
@@ -42,7 +46,14 @@ public class GradientCheckTests
         double[] x = Uniform(random, batch * net.InputSize, -1.5, 1.5);
         double[] t = Targets(model, random, batch, net.OutputSize);
 
-        net.TrainStep(x, t);
+        // Dropout layers draw a new mask every step; restoring the generator's state repeats the mask exactly.
+        Func<double> step = net switch
+        {
+            DenseDropout d => WithFixedMask(() => d.DropoutState, s => d.DropoutState = s, () => net.TrainStep(x, t)),
+            ConvDropout d => WithFixedMask(() => d.DropoutState, s => d.DropoutState = s, () => net.TrainStep(x, t)),
+            _ => () => net.TrainStep(x, t),
+        };
+        step();
         double[] analytic = net.Gradients.ToArray();
 
         const double h = 1e-5;
@@ -51,9 +62,9 @@ public class GradientCheckTests
         {
             double saved = p[i];
             p[i] = saved + h;
-            double plus = net.TrainStep(x, t);
+            double plus = step();
             p[i] = saved - h;
-            double minus = net.TrainStep(x, t);
+            double minus = step();
             p[i] = saved;
             double numeric = (plus - minus) / (2 * h);
             double error = Math.Abs(numeric - analytic[i]) / Math.Max(1, Math.Abs(numeric));
@@ -61,6 +72,48 @@ public class GradientCheckTests
             Assert.True(error < 1e-7, $"{model}: parameter {i} ({Describe(net, i)}): backward {analytic[i]:R}, central difference {numeric:R}");
         }
         Assert.True(worst < 1e-7);
+    }
+
+    private static Func<double> WithFixedMask(Func<ulong> get, Action<ulong> set, Func<double> trainStep)
+    {
+        ulong state = get();
+        return () =>
+        {
+            set(state);
+            return trainStep();
+        };
+    }
+
+    [Fact]
+    public void DropoutMasksAreSeededAndScaled()
+    {
+        var a = new DenseDropout(3);
+        var b = new DenseDropout(3);
+        double[] x = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
+        int[] label = [1];
+        Assert.Equal(a.TrainStep(x, label), b.TrainStep(x, label)); // same seed, same mask
+        Assert.Equal(a.Gradients.ToArray(), b.Gradients.ToArray());
+        ulong before = a.DropoutState;
+        a.TrainStep(x, label);
+        Assert.NotEqual(before, a.DropoutState); // every step draws a new mask
+
+        // Inverted dropout at rate 0.5: each kept value is doubled, and about half are kept.
+        var mask = new double[10000];
+        var y = new double[mask.Length];
+        var ones = new double[mask.Length];
+        Array.Fill(ones, 1.0);
+        ulong state = Dropout.InitialState(1);
+        Dropout.Forward<double>(y, mask, ones, 0.5, ref state);
+        Assert.All(mask, m => Assert.True(m == 0 || m == 2));
+        Assert.InRange(mask.Count(m => m == 2), 4800, 5200);
+        Assert.Equal(mask, y);
+
+        // Forward is inference: dropout passes values through.
+        var out1 = new double[3];
+        var out2 = new double[3];
+        a.Forward(x, out1);
+        a.Forward(x, out2);
+        Assert.Equal(out1, out2);
     }
 
     [Fact]

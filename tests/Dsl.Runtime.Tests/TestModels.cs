@@ -67,3 +67,34 @@ public partial class MixedFloat;
 // Inference only: no [Loss], so no TrainStep.
 [Input(4), Dense(3, Act.Tanh), Dense(2)]
 public partial class InferenceOnly;
+
+// Convolution, pooling and dropout, in double precision for gradient checks.
+[Precision(Precision.Double), Input(2, 7, 6), Conv(3, 3, Act.Tanh), MaxPool(2, Stride = 1), Flatten, Dense(3, Act.Softmax), Loss(Loss.CrossEntropy)]
+public partial class ConvValidMaxPool;
+[Precision(Precision.Double), Input(2, 5, 5), Conv(3, 3, Act.Softplus, Padding = Padding.Same), AvgPool(5), Flatten, Dense(2, Act.Sigmoid), Loss(Loss.BinaryCrossEntropy)]
+public partial class ConvSameAvgPool;
+[Precision(Precision.Double), Input(1, 6, 7), Conv(2, 3, Act.ReLU, Stride = 2, Padding = Padding.Same), Conv(2, 3, Act.Tanh), Flatten, Dense(2), Loss(Loss.MeanSquaredError)]
+public partial class ConvSameStride2;
+[Precision(Precision.Double), Input(1, 7, 7), Conv(2, 3, Act.Sigmoid, Stride = 2), MaxPool(3), Flatten, Dense(3, Act.Softmax), Loss(Loss.CrossEntropy)]
+public partial class ConvValidStride2;
+[Precision(Precision.Double), Input(1, 6, 6), Conv(2, 3), AvgPool(2), Flatten, Dense(2, L2 = 0.01), Loss(Loss.SumSquaredError)]
+public partial class ConvAvgPoolSse;
+[Precision(Precision.Double), Input(6), Dense(8, Act.Tanh), Dropout(0.5), Dense(3, Act.Softmax), Loss(Loss.CrossEntropy)]
+public partial class DenseDropout;
+[Precision(Precision.Double), Input(2, 4, 4), Conv(3, 3, Act.Tanh, Padding = Padding.Same), MaxPool(2), Dropout(0.3), Flatten, Dense(2, Act.Sigmoid), Loss(Loss.BinaryCrossEntropy)]
+public partial class ConvDropout;
+
+// Seed 000's network, float32, for the comparison with PyTorch (Reference/make_cnn_reference.py).
+// Its second pooling drops the last row and column of its 9x9 input, as PyTorch and Keras do: warning DSL017,
+// silenced for this project in the csproj.
+[Input(1, 28, 28)]
+[Conv(4, 5, Act.Tanh)]
+[Conv(8, 3, Act.Tanh)]
+[MaxPool(2)]
+[Conv(16, 3, Act.ReLU)]
+[MaxPool(2)]
+[Flatten]
+[Dense(128, Act.Tanh)]
+[Dense(10, Act.Softmax)]
+[Loss(Loss.CrossEntropy)]
+public partial class SeedCnn;

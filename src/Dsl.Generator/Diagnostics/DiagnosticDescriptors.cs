@@ -53,13 +53,29 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor GenericModel = Error("DSL013", "Model class cannot be generic",
         "{0}; declare the model on a non-generic class that is not nested in a generic type");
 
+    public static readonly DiagnosticDescriptor WindowTooLarge = Error("DSL014", "Window larger than its input",
+        "{0} needs a {1}x{1} window but receives a map of shape {2}, only {3}x{4}; {5}");
+
+    public static readonly DiagnosticDescriptor SpatialOnFlat = Error("DSL015", "Spatial layer on flat data",
+        "{0} needs a (channels, height, width) feature map but receives flat data of shape {1}; put spatial layers before [Flatten] and [Dense], with [Input(channels, height, width)]");
+
+    public static readonly DiagnosticDescriptor DropoutRate = Error("DSL016", "Dropout rate outside [0, 1)",
+        "Rate of {0} must be in [0, 1), found {1}");
+
+    public static readonly DiagnosticDescriptor UnusedInput = Warning("DSL017", "Window leaves input unused",
+        "{0} on a map of shape {1} with window {2} and stride {3} never reads {4}; they are dropped, as in PyTorch and Keras");
+
+    public static readonly DiagnosticDescriptor StrideLargerThanWindow = Warning("DSL018", "Stride larger than the window",
+        "{0} has stride {1}, larger than its window of {2}, so some inputs are never read");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL900", "Internal generator error",
         "Dsl's generator failed on '{0}' ({1}); please report this with the model declaration");
 
     private static readonly Dictionary<string, DiagnosticDescriptor> All = new[]
     {
         NotPartial, MissingInput, NonPositiveSize, LossMismatch, InputRank, UnflattenedDense, InputNotFirst,
-        NoLayers, InvalidL2, UnknownEnumValue, SoftmaxNotLast, TooLarge, GenericModel, InternalError,
+        NoLayers, InvalidL2, UnknownEnumValue, SoftmaxNotLast, TooLarge, GenericModel, WindowTooLarge, SpatialOnFlat,
+        DropoutRate, UnusedInput, StrideLargerThanWindow, InternalError,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

@@ -164,7 +164,7 @@ internal static class DenseEmitter
     };
 
     /// <summary>The runtime's span method for an activation, or null for Linear.</summary>
-    private static string? SpanActivation(Act act) => act switch
+    internal static string? SpanActivation(Act act) => act switch
     {
         Act.Linear => null,
         Act.ReLU => "ReLU",

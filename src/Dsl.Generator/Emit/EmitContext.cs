@@ -97,12 +97,42 @@ internal sealed class EmitContext
         if (Last is not null && Gradient(Last.Index) == buffer) return true;
         foreach (LayerSpec layer in Model.Layers)
         {
-            if (layer.Kind != LayerKind.Dense) continue;
+            if (!HasBackward(layer)) continue;
             if (Gradient(layer.Index) == buffer) return true;
             if (NeedsInputGradient(layer) && Gradient(layer.Index - 1) == buffer) return true;
         }
         return false;
     }
+
+    /// <summary>Whether a layer's backward pass runs: it has parameters, or a gradient must flow through it to an earlier layer's.</summary>
+    public bool HasBackward(LayerSpec layer) => layer.HasParameters || layer.Kind != LayerKind.Flatten && NeedsInputGradient(layer);
+
+    /// <summary>Scratch values the convolutions need: two patch matrices of the largest one.</summary>
+    public int ScratchSize
+    {
+        get
+        {
+            int size = 0;
+            foreach (LayerSpec layer in Model.Layers)
+                if (layer.Kind == LayerKind.Conv)
+                    size = System.Math.Max(size, 2 * layer.InShape[0] * layer.Kernel * layer.Kernel * layer.OutShape[1] * layer.OutShape[2]);
+            return size;
+        }
+    }
+
+    public bool HasDropout
+    {
+        get
+        {
+            foreach (LayerSpec layer in Model.Layers)
+                if (layer.Kind == LayerKind.Dropout) return true;
+            return false;
+        }
+    }
+
+    /// <summary>The <c>SpatialGeometry</c> constructor arguments of a convolution or pooling layer.</summary>
+    public static string Geometry(LayerSpec layer)
+        => $"new({layer.InShape[0]}, {layer.InShape[1]}, {layer.InShape[2]}, {layer.OutShape[0]}, {layer.Kernel}, {layer.Stride}, {layer.PadTop}, {layer.PadLeft}, {layer.OutShape[1]}, {layer.OutShape[2]})";
 
     public bool Unrolled(LayerSpec layer) => (long)layer.InSize * layer.OutSize <= UnrollThreshold;
 

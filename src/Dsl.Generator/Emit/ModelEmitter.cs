@@ -56,13 +56,25 @@ internal static class ModelEmitter
             if (model.HasLoss) EmitTraining(w, c);
             foreach (LayerSpec layer in model.Layers)
             {
-                if (layer.Kind != LayerKind.Dense) continue;
-                w.Line();
-                DenseEmitter.EmitForward(w, c, layer);
-                if (model.HasLoss)
+                if (layer.Kind == LayerKind.Dense)
                 {
                     w.Line();
-                    DenseEmitter.EmitBackward(w, c, layer);
+                    DenseEmitter.EmitForward(w, c, layer);
+                    if (model.HasLoss)
+                    {
+                        w.Line();
+                        DenseEmitter.EmitBackward(w, c, layer);
+                    }
+                }
+                else if (layer.Kind == LayerKind.Conv)
+                {
+                    w.Line();
+                    SpatialEmitter.EmitConvForward(w, c, layer);
+                    if (model.HasLoss)
+                    {
+                        w.Line();
+                        SpatialEmitter.EmitConvBackward(w, c, layer);
+                    }
                 }
             }
             EmitHelpers(w, c);
@@ -110,15 +122,23 @@ internal static class ModelEmitter
         w.Line("// Offsets of the parameter tensors in Parameters and Gradients (PyTorch layout: weight [out, in], then bias).");
         foreach (LayerSpec layer in model.Layers.Where(l => l.HasParameters))
         {
-            w.Line($"private const int L{layer.Index}_Weight = {EmitContext.Int(c.WeightOffset(layer))}; // [{layer.OutSize}, {layer.InSize}]");
-            w.Line($"private const int L{layer.Index}_Bias = {EmitContext.Int(c.BiasOffset(layer))}; // [{layer.OutSize}]");
+            w.Line($"private const int L{layer.Index}_Weight = {EmitContext.Int(c.WeightOffset(layer))}; // [{string.Join(", ", layer.WeightShape)}]");
+            w.Line($"private const int L{layer.Index}_Bias = {EmitContext.Int(c.BiasOffset(layer))}; // [{layer.BiasCount}]");
+        }
+        var spatial = model.Layers.Where(l => l.IsSpatial).ToList();
+        if (spatial.Count > 0)
+        {
+            w.Line();
+            w.Line("// Geometry of the convolution and pooling layers: in (C, H, W), out channels, window, stride, padding top/left, out H, W.");
+            foreach (LayerSpec layer in spatial)
+                w.Line($"private static readonly SpatialGeometry L{layer.Index}_Geometry = {EmitContext.Geometry(layer)}; // {ShapeMath.Format(layer.InShape)} -> {ShapeMath.Format(layer.OutShape)}");
         }
         w.Line();
         w.Line("/// <summary>Name, shape and offset of every tensor in <see cref=\"Parameters\"/>.</summary>");
         var tensors = model.Layers.Where(l => l.HasParameters).SelectMany(l => new[]
         {
-            $"new(\"L{l.Index}.weight\", [{l.OutSize}, {l.InSize}], L{l.Index}_Weight),",
-            $"new(\"L{l.Index}.bias\", [{l.OutSize}], L{l.Index}_Bias),",
+            $"new(\"L{l.Index}.weight\", [{string.Join(", ", l.WeightShape)}], L{l.Index}_Weight),",
+            $"new(\"L{l.Index}.bias\", [{l.BiasCount}], L{l.Index}_Bias),",
         }).ToList();
         if (tensors.Count == 0)
             w.Line("public static IReadOnlyList<TensorInfo> ParameterLayout { get; } = Array.Empty<TensorInfo>();");
@@ -140,17 +160,30 @@ internal static class ModelEmitter
         w.Line("// with its activation, and the gradients with respect to each output (_d).");
         foreach (LayerSpec layer in c.Model.Layers)
         {
-            if (layer.Kind == LayerKind.Dense)
+            if (layer.Kind != LayerKind.Flatten)
             {
                 if (c.KeepsLogits(layer))
                     w.Line($"private readonly {T}[] _z{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} logits {ShapeMath.Format(layer.OutShape)}");
                 w.Line($"private readonly {T}[] _a{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} output {ShapeMath.Format(layer.OutShape)}");
+                if (layer.Kind == LayerKind.MaxPool)
+                    w.Line($"private readonly int[] _i{layer.Index} = new int[TileSize * {layer.OutSize}]; // L{layer.Index} index of each maximum");
+                if (layer.Kind == LayerKind.Dropout && c.Model.HasLoss)
+                    w.Line($"private readonly {T}[] _m{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} dropout mask");
             }
             if (c.Model.HasLoss && c.OwnGradient[layer.Index] && c.GradientUsed(c.Gradient(layer.Index)))
                 w.Line($"private readonly {T}[] _d{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // dL/d(L{layer.Index} output)");
         }
         if (c.Model.HasLoss)
             w.Line($"private readonly {T}[] _target = new {T}[TileSize * OutputSize]; // one-hot targets built from labels");
+        if (c.ScratchSize > 0)
+            w.Line($"private readonly {T}[] _scratch = new {T}[{EmitContext.Int(c.ScratchSize)}]; // patch matrices (im2col) of one sample");
+        if (c.HasDropout && c.Model.HasLoss)
+        {
+            w.Line("private ulong _dropoutState;");
+            w.Line();
+            w.Line("/// <summary>State of the generator that draws dropout masks in <c>TrainStep</c>; save and restore it to repeat a mask.</summary>");
+            w.Line("public ulong DropoutState { get => _dropoutState; set => _dropoutState = value; }");
+        }
     }
 
     private static void EmitConstructor(CodeWriter w, EmitContext c)
@@ -162,13 +195,15 @@ internal static class ModelEmitter
         using (w.Block($"public {model.ClassName}(int seed = 0)"))
         {
             var dense = model.Layers.Where(l => l.HasParameters).ToList();
-            if (dense.Count == 0) w.Line("_ = seed; // no parameters to initialise");
-            else w.Line("Random random = Initializers.CreateRandom(seed);");
+            bool dropout = c.HasDropout && model.HasLoss;
+            if (dense.Count == 0 && !dropout) w.Line("_ = seed; // no parameters to initialise");
+            if (dense.Count > 0) w.Line("Random random = Initializers.CreateRandom(seed);");
             foreach (LayerSpec layer in dense)
             {
-                w.Line($"// L{layer.Index}: {layer.Init} weights (fan_in {layer.InSize}, fan_out {layer.OutSize}); bias starts at zero.");
-                w.Line($"Initializers.Fill<{c.T}>(_parameters.AsSpan(L{layer.Index}_Weight, {layer.WeightCount}), Dsl.Init.{layer.Init}, {layer.InSize}, {layer.OutSize}, random);");
+                w.Line($"// L{layer.Index}: {layer.Init} weights (fan_in {layer.FanIn}, fan_out {layer.FanOut}); bias starts at zero.");
+                w.Line($"Initializers.Fill<{c.T}>(_parameters.AsSpan(L{layer.Index}_Weight, {layer.WeightCount}), Dsl.Init.{layer.Init}, {layer.FanIn}, {layer.FanOut}, random);");
             }
+            if (dropout) w.Line("_dropoutState = Dropout.InitialState(seed);");
         }
         string T = c.T;
         w.Line();
@@ -208,9 +243,7 @@ internal static class ModelEmitter
                         continue;
                     }
                     string output = layer == last ? "y" : c.Output(layer.Index);
-                    w.Line(c.KeepsLogits(layer)
-                        ? $"Forward_L{layer.Index}(_z{layer.Index}, {output}, {input}, n);"
-                        : $"Forward_L{layer.Index}({output}, {input}, n);");
+                    w.Line(ForwardCall(c, layer, output, input, training: false));
                 }
                 if (last is null || last.Kind == LayerKind.Flatten)
                     w.Line($"{LossEmitter.Slice(c.Output(last?.Index ?? 0), "n * OutputSize")}.CopyTo(y);");
@@ -258,10 +291,7 @@ internal static class ModelEmitter
                     w.Line($"// L{layer.Index} {layer.Display}: the same memory read flat.");
                     continue;
                 }
-                string input = c.Output(layer.Index - 1);
-                w.Line(c.KeepsLogits(layer)
-                    ? $"Forward_L{layer.Index}(_z{layer.Index}, _a{layer.Index}, {input}, n);"
-                    : $"Forward_L{layer.Index}(_a{layer.Index}, {input}, n);");
+                w.Line(ForwardCall(c, layer, $"_a{layer.Index}", c.Output(layer.Index - 1), training: true));
             }
             LossEmitter.Emit(w, c);
             w.Line("// Backward, last layer first: each turns dL/d(its output) into dL/d(its input) and adds its parameters' gradients.");
@@ -272,9 +302,7 @@ internal static class ModelEmitter
                     w.Line($"// L{layer.Index} {layer.Display}: the gradient is the same memory, read flat.");
                     continue;
                 }
-                string input = c.Output(layer.Index - 1);
-                string dx = c.NeedsInputGradient(layer) ? c.Gradient(layer.Index - 1) + ", " : "";
-                w.Line($"Backward_L{layer.Index}({dx}_d{layer.Index}, {input}, _a{layer.Index}, n);");
+                w.Line(BackwardCall(c, layer));
             }
             w.Line("return loss;");
         }
@@ -291,6 +319,40 @@ internal static class ModelEmitter
                 w.Line("return penalty;");
             }
         }
+    }
+
+    /// <summary>The statement that runs a layer forward from <paramref name="input"/> into <paramref name="output"/>.</summary>
+    private static string ForwardCall(EmitContext c, LayerSpec layer, string output, string input, bool training)
+    {
+        string T = c.T;
+        int i = layer.Index;
+        string length = $"n * {layer.OutSize}";
+        return layer.Kind switch
+        {
+            LayerKind.MaxPool => $"SpatialKernels.MaxPoolForward<{T}>({output}, _i{i}, {input}, n, L{i}_Geometry); // L{i} {layer.Display}",
+            LayerKind.AvgPool => $"SpatialKernels.AvgPoolForward<{T}>({output}, {input}, n, L{i}_Geometry); // L{i} {layer.Display}",
+            LayerKind.Dropout when training =>
+                $"Dropout.Forward<{T}>(_a{i}.AsSpan(0, {length}), _m{i}.AsSpan(0, {length}), {LossEmitter.Slice(input, length)}, {layer.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, ref _dropoutState); // L{i} {layer.Display}",
+            LayerKind.Dropout => $"{LossEmitter.Slice(input, length)}.CopyTo({output}); // L{i} {layer.Display}: inactive outside training",
+            _ when c.KeepsLogits(layer) => $"Forward_L{i}(_z{i}, {output}, {input}, n);",
+            _ => $"Forward_L{i}({output}, {input}, n);",
+        };
+    }
+
+    /// <summary>The statement that runs a layer backward (or a comment when no gradient is needed through it).</summary>
+    private static string BackwardCall(EmitContext c, LayerSpec layer)
+    {
+        string T = c.T;
+        int i = layer.Index;
+        if (!c.HasBackward(layer)) return $"// L{i} {layer.Display}: no layer with parameters below it, so no gradient to pass on.";
+        string dx = c.NeedsInputGradient(layer) ? c.Gradient(i - 1) : "";
+        return layer.Kind switch
+        {
+            LayerKind.MaxPool => $"SpatialKernels.MaxPoolBackward<{T}>({dx}, _d{i}, _i{i}, n, L{i}_Geometry); // L{i}: each gradient to its window's maximum",
+            LayerKind.AvgPool => $"SpatialKernels.AvgPoolBackward<{T}>({dx}, _d{i}, n, L{i}_Geometry); // L{i}: each gradient shared by its window",
+            LayerKind.Dropout => $"Dropout.Backward<{T}>({dx}, _d{i}, _m{i}.AsSpan(0, n * {layer.OutSize})); // L{i}: dx = dy * mask",
+            _ => $"Backward_L{i}({(dx.Length > 0 ? dx + ", " : "")}_d{i}, {c.Output(i - 1)}, _a{i}, n);",
+        };
     }
 
     /// <summary>A TrainStep overload: check the batch, clear the gradients, run the tiles, return the mean loss.</summary>

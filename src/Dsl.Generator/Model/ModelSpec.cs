@@ -5,6 +5,10 @@ internal enum LayerKind
 {
     Dense,
     Flatten,
+    Conv,
+    MaxPool,
+    AvgPool,
+    Dropout,
 }
 
 /// <summary>
@@ -29,15 +33,49 @@ internal sealed record LayerSpec(
     double L2,
     Init Init)
 {
+    /// <summary>Window side (Conv, pools).</summary>
+    public int Kernel { get; init; }
+
+    /// <summary>Window step (Conv, pools).</summary>
+    public int Stride { get; init; }
+
+    /// <summary>Zero rows above / columns left of the input (Conv with Same padding).</summary>
+    public int PadTop { get; init; }
+
+    public int PadLeft { get; init; }
+
+    /// <summary>Dropout rate.</summary>
+    public double Rate { get; init; }
+
     public int InSize => Shapes.ShapeMath.Size(InShape);
 
     public int OutSize => Shapes.ShapeMath.Size(OutShape);
 
-    public bool HasParameters => Kind == LayerKind.Dense;
+    public bool HasParameters => Kind is LayerKind.Dense or LayerKind.Conv;
 
-    public int WeightCount => Kind == LayerKind.Dense ? InSize * OutSize : 0;
+    public bool IsSpatial => Kind is LayerKind.Conv or LayerKind.MaxPool or LayerKind.AvgPool;
 
-    public int BiasCount => Kind == LayerKind.Dense ? OutSize : 0;
+    public int WeightCount => Kind switch
+    {
+        LayerKind.Dense => InSize * OutSize,
+        LayerKind.Conv => OutShape[0] * InShape[0] * Kernel * Kernel,
+        _ => 0,
+    };
+
+    public int BiasCount => Kind switch
+    {
+        LayerKind.Dense => OutSize,
+        LayerKind.Conv => OutShape[0],
+        _ => 0,
+    };
+
+    /// <summary>Fans for the initialisers: inputs and outputs per weight, times the window area for a convolution.</summary>
+    public int FanIn => Kind == LayerKind.Conv ? InShape[0] * Kernel * Kernel : InSize;
+
+    public int FanOut => Kind == LayerKind.Conv ? OutShape[0] * Kernel * Kernel : OutSize;
+
+    /// <summary>The weight's shape: <c>[out, in]</c> or <c>[filters, channels, k, k]</c>.</summary>
+    public int[] WeightShape => Kind == LayerKind.Conv ? [OutShape[0], InShape[0], Kernel, Kernel] : [OutSize, InSize];
 
     public int ParameterCount => WeightCount + BiasCount;
 }

@@ -118,14 +118,30 @@ internal static class ModelParser
                 }
             }
         }
-        else if (kind == AttributeNames.Dense)
+        else if (kind == AttributeNames.Dense || kind == AttributeNames.Conv)
         {
-            attribute.Ints.Add(IntArgument(data, 0));
-            attribute.IntLocations.Add(ArgumentLocation(syntax, 0, "units") ?? whole);
-            attribute.EnumValue = IntArgument(data, 1);
-            attribute.EnumLocation = ArgumentLocation(syntax, 1, "act") ?? whole;
+            bool conv = kind == AttributeNames.Conv;
+            string[] names = conv ? ["filters", "kernel"] : ["units"];
+            for (int i = 0; i < names.Length; i++)
+            {
+                attribute.Ints.Add(IntArgument(data, i));
+                attribute.IntLocations.Add(ArgumentLocation(syntax, i, names[i]) ?? whole);
+            }
+            attribute.EnumValue = IntArgument(data, names.Length);
+            attribute.EnumLocation = ArgumentLocation(syntax, names.Length, "act") ?? whole;
             foreach (var named in data.NamedArguments)
             {
+                if (named.Key == nameof(ConvAttribute.Stride) && named.Value.Value is int stride)
+                {
+                    attribute.Stride = stride;
+                    attribute.StrideSet = true;
+                    attribute.StrideLocation = NamedLocation(syntax, named.Key) ?? whole;
+                }
+                else if (named.Key == nameof(ConvAttribute.Padding) && named.Value.Value is int padding)
+                {
+                    attribute.Padding = padding;
+                    attribute.PaddingLocation = NamedLocation(syntax, named.Key) ?? whole;
+                }
                 if (named.Key == nameof(DenseAttribute.L2) && named.Value.Value is double l2)
                 {
                     attribute.L2 = l2;
@@ -137,6 +153,26 @@ internal static class ModelParser
                     attribute.InitLocation = NamedLocation(syntax, named.Key) ?? whole;
                 }
             }
+        }
+        else if (kind == AttributeNames.MaxPool || kind == AttributeNames.AvgPool)
+        {
+            attribute.Ints.Add(IntArgument(data, 0));
+            attribute.IntLocations.Add(ArgumentLocation(syntax, 0, "size") ?? whole);
+            attribute.Stride = attribute.Ints[0];
+            foreach (var named in data.NamedArguments)
+            {
+                if (named.Key == nameof(MaxPoolAttribute.Stride) && named.Value.Value is int stride)
+                {
+                    attribute.Stride = stride;
+                    attribute.StrideSet = true;
+                    attribute.StrideLocation = NamedLocation(syntax, named.Key) ?? whole;
+                }
+            }
+        }
+        else if (kind == AttributeNames.Dropout)
+        {
+            attribute.Rate = data.ConstructorArguments.Length > 0 && data.ConstructorArguments[0].Value is double rate ? rate : 0;
+            attribute.RateLocation = ArgumentLocation(syntax, 0, "rate") ?? whole;
         }
         else if (kind == AttributeNames.Loss || kind == AttributeNames.Precision)
         {

@@ -36,6 +36,23 @@ internal sealed class ParsedAttribute
 
     public LocationInfo? EnumLocation { get; set; }
 
+    /// <summary>Stride (Conv, pools) and whether it was written; a pool's default is its size.</summary>
+    public int Stride { get; set; } = 1;
+
+    public bool StrideSet { get; set; }
+
+    public LocationInfo? StrideLocation { get; set; }
+
+    /// <summary>Padding (Conv) as its underlying value.</summary>
+    public int Padding { get; set; }
+
+    public LocationInfo? PaddingLocation { get; set; }
+
+    /// <summary>Dropout rate.</summary>
+    public double Rate { get; set; }
+
+    public LocationInfo? RateLocation { get; set; }
+
     public double L2 { get; set; }
 
     public LocationInfo? L2Location { get; set; }

@@ -49,8 +49,10 @@ internal static class ShapeChecker
             ParsedAttribute layer = layers[i];
             string name = $"layer {i + 1} [{layer.Display}]";
             bool isLast = i == layers.Count - 1;
-            LayerSpec? spec = layer.Kind == AttributeNames.Dense
-                ? CheckDense(layer, i + 1, name, shape, isLast, diagnostics)
+            LayerSpec? spec = layer.Kind == AttributeNames.Dense ? CheckDense(layer, i + 1, name, shape, isLast, diagnostics)
+                : layer.Kind == AttributeNames.Conv ? CheckConv(layer, i + 1, name, shape, isLast, diagnostics)
+                : layer.Kind == AttributeNames.MaxPool || layer.Kind == AttributeNames.AvgPool ? CheckPool(layer, i + 1, name, shape, diagnostics)
+                : layer.Kind == AttributeNames.Dropout ? CheckDropout(layer, i + 1, name, shape, diagnostics)
                 : Flatten(layer, i + 1, shape);
             shape = spec?.OutShape;
             if (spec is null) continue;
@@ -80,7 +82,7 @@ internal static class ShapeChecker
         return new ModelSpec(model.Namespace, model.Keyword, model.ClassName, model.ContainingTypes, prec, inputShape, specs.ToEquatableArray(), loss is not null, lossKind);
     }
 
-    private static bool IsLayer(ParsedAttribute a) => a.Kind == AttributeNames.Dense || a.Kind == AttributeNames.Flatten;
+    private static bool IsLayer(ParsedAttribute a) => Array.IndexOf(AttributeNames.Layers, a.Kind) >= 0;
 
     private static EquatableArray<int>? CheckInput(ParsedAttribute input, List<DiagnosticInfo> diagnostics)
     {
@@ -106,16 +108,11 @@ internal static class ShapeChecker
         return ok ? input.Ints.ToEquatableArray() : null;
     }
 
-    private static LayerSpec? CheckDense(ParsedAttribute layer, int index, string name, EquatableArray<int>? inShape, bool isLast, List<DiagnosticInfo> diagnostics)
+    /// <summary>Activation, initialiser, L2 and the Softmax placement of a layer with weights; false when one is invalid.</summary>
+    private static bool CheckWeighted(ParsedAttribute layer, string name, bool isLast, List<DiagnosticInfo> diagnostics, out Act act)
     {
         bool ok = true;
-        int units = layer.Ints[0];
-        if (units <= 0)
-        {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, layer.IntLocations[0], "Units", name, units));
-            ok = false;
-        }
-        Act act = Act.Linear;
+        act = Act.Linear;
         if (Enum.IsDefined(typeof(Act), layer.EnumValue)) act = (Act)layer.EnumValue;
         else
         {
@@ -134,6 +131,29 @@ internal static class ShapeChecker
         }
         if (act == Act.Softmax && !isLast)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SoftmaxNotLast, layer.EnumLocation, name));
+        return ok;
+    }
+
+    /// <summary>DSL003 for a size argument that is not positive.</summary>
+    private static bool Positive(int value, string what, LocationInfo? location, string name, List<DiagnosticInfo> diagnostics)
+    {
+        if (value > 0) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveSize, location, what, name, value));
+        return false;
+    }
+
+    private static bool FitsTile(long size, LocationInfo? location, string name, List<DiagnosticInfo> diagnostics)
+    {
+        if (size * ShapeMath.TileSize <= int.MaxValue) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, location, name, $"activation buffer (output size {size} x {ShapeMath.TileSize} samples per tile)", int.MaxValue));
+        return false;
+    }
+
+    private static LayerSpec? CheckDense(ParsedAttribute layer, int index, string name, EquatableArray<int>? inShape, bool isLast, List<DiagnosticInfo> diagnostics)
+    {
+        int units = layer.Ints[0];
+        bool ok = Positive(units, "Units", layer.IntLocations[0], name, diagnostics);
+        ok &= CheckWeighted(layer, name, isLast, diagnostics, out Act act);
 
         if (inShape is not { } shape) return null;
         if (shape.Count != 1)
@@ -147,12 +167,114 @@ internal static class ShapeChecker
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layer.IntLocations[0], name, $"weight count (units x inputs = {units} x {shape[0]})", int.MaxValue));
             return null;
         }
-        if ((long)units * ShapeMath.TileSize > int.MaxValue)
+        if (!FitsTile(units, layer.IntLocations[0], name, diagnostics)) return null;
+        return new LayerSpec(index, LayerKind.Dense, layer.Display, shape, new[] { units }.ToEquatableArray(), act, layer.L2, (Init)layer.Init);
+    }
+
+    private static LayerSpec? CheckConv(ParsedAttribute layer, int index, string name, EquatableArray<int>? inShape, bool isLast, List<DiagnosticInfo> diagnostics)
+    {
+        int filters = layer.Ints[0], kernel = layer.Ints[1];
+        bool ok = Positive(filters, "Filters", layer.IntLocations[0], name, diagnostics);
+        ok &= Positive(kernel, "Kernel", layer.IntLocations[1], name, diagnostics);
+        ok &= Positive(layer.Stride, "Stride", layer.StrideLocation ?? layer.Location, name, diagnostics);
+        ok &= CheckWeighted(layer, name, isLast, diagnostics, out Act act);
+        if (!Enum.IsDefined(typeof(Padding), layer.Padding))
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layer.IntLocations[0], name, $"activation buffer (units x {ShapeMath.TileSize} samples per tile)", int.MaxValue));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownEnumValue, layer.PaddingLocation, "Padding", name, "Dsl.Padding", layer.Padding));
+            ok = false;
+        }
+        if (inShape is not { } shape || !SpatialInput(layer, name, shape, diagnostics) || !ok) return null;
+
+        int channels = shape[0], height = shape[1], width = shape[2], stride = layer.Stride;
+        int outH, outW, padTop = 0, padLeft = 0;
+        if ((Padding)layer.Padding == Padding.Same)
+        {
+            outH = (height + stride - 1) / stride;
+            outW = (width + stride - 1) / stride;
+            padTop = Math.Max((outH - 1) * stride + kernel - height, 0) / 2;
+            padLeft = Math.Max((outW - 1) * stride + kernel - width, 0) / 2;
+        }
+        else
+        {
+            if (!WindowFits(layer, name, shape, kernel, "use a smaller kernel, Padding = Padding.Same, or fewer pooling layers before it", diagnostics)) return null;
+            outH = (height - kernel) / stride + 1;
+            outW = (width - kernel) / stride + 1;
+            WarnUnused(layer, name, shape, kernel, stride, diagnostics);
+        }
+        WarnStride(layer, name, kernel, stride, diagnostics);
+        if ((long)filters * channels * kernel * kernel > int.MaxValue || (long)channels * kernel * kernel * outH * outW * 2 > int.MaxValue)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, layer.Location, name, "weight count or patch matrix", int.MaxValue));
             return null;
         }
-        return new LayerSpec(index, LayerKind.Dense, layer.Display, shape, new[] { units }.ToEquatableArray(), act, layer.L2, (Init)layer.Init);
+        if (!FitsTile((long)filters * outH * outW, layer.Location, name, diagnostics)) return null;
+        return new LayerSpec(index, LayerKind.Conv, layer.Display, shape, new[] { filters, outH, outW }.ToEquatableArray(), act, layer.L2, (Init)layer.Init)
+        {
+            Kernel = kernel, Stride = stride, PadTop = padTop, PadLeft = padLeft,
+        };
+    }
+
+    private static LayerSpec? CheckPool(ParsedAttribute layer, int index, string name, EquatableArray<int>? inShape, List<DiagnosticInfo> diagnostics)
+    {
+        int size = layer.Ints[0];
+        bool ok = Positive(size, "Size", layer.IntLocations[0], name, diagnostics);
+        if (layer.StrideSet) ok &= Positive(layer.Stride, "Stride", layer.StrideLocation, name, diagnostics);
+        if (inShape is not { } shape || !SpatialInput(layer, name, shape, diagnostics) || !ok) return null;
+        int stride = layer.Stride;
+        if (!WindowFits(layer, name, shape, size, "use a smaller size or fewer pooling layers before it", diagnostics)) return null;
+        WarnUnused(layer, name, shape, size, stride, diagnostics);
+        WarnStride(layer, name, size, stride, diagnostics);
+        int outH = (shape[1] - size) / stride + 1, outW = (shape[2] - size) / stride + 1;
+        LayerKind kind = layer.Kind == AttributeNames.MaxPool ? LayerKind.MaxPool : LayerKind.AvgPool;
+        return new LayerSpec(index, kind, layer.Display, shape, new[] { shape[0], outH, outW }.ToEquatableArray(), Act.Linear, 0, Init.GlorotUniform)
+        {
+            Kernel = size, Stride = stride,
+        };
+    }
+
+    private static LayerSpec? CheckDropout(ParsedAttribute layer, int index, string name, EquatableArray<int>? inShape, List<DiagnosticInfo> diagnostics)
+    {
+        if (!(layer.Rate >= 0 && layer.Rate < 1))
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutRate, layer.RateLocation, name, layer.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)));
+            return null;
+        }
+        return inShape is { } shape
+            ? new LayerSpec(index, LayerKind.Dropout, layer.Display, shape, shape, Act.Linear, 0, Init.GlorotUniform) { Rate = layer.Rate }
+            : null;
+    }
+
+    /// <summary>DSL015: a spatial layer needs a (channels, height, width) map.</summary>
+    private static bool SpatialInput(ParsedAttribute layer, string name, EquatableArray<int> shape, List<DiagnosticInfo> diagnostics)
+    {
+        if (shape.Count == 3) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.SpatialOnFlat, layer.Location, name, ShapeMath.Format(shape)));
+        return false;
+    }
+
+    /// <summary>DSL014: the window must fit inside the (unpadded) map.</summary>
+    private static bool WindowFits(ParsedAttribute layer, string name, EquatableArray<int> shape, int window, string fix, List<DiagnosticInfo> diagnostics)
+    {
+        if (window <= shape[1] && window <= shape[2]) return true;
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.WindowTooLarge, layer.Location, name, window, ShapeMath.Format(shape), shape[1], shape[2], fix));
+        return false;
+    }
+
+    /// <summary>DSL017: rows or columns that no window reaches are dropped (floor), as PyTorch and Keras do.</summary>
+    private static void WarnUnused(ParsedAttribute layer, string name, EquatableArray<int> shape, int window, int stride, List<DiagnosticInfo> diagnostics)
+    {
+        int rows = (shape[1] - window) % stride, cols = (shape[2] - window) % stride;
+        if (rows == 0 && cols == 0) return;
+        string Count(int n, string what) => $"{n} {what}{(n == 1 ? "" : "s")}";
+        string unused = rows > 0 && cols > 0 ? $"the last {Count(rows, "row")} and {Count(cols, "column")}" : rows > 0 ? $"the last {Count(rows, "row")}" : $"the last {Count(cols, "column")}";
+        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnusedInput, layer.Location, name, ShapeMath.Format(shape), window, stride, unused));
+    }
+
+    /// <summary>DSL018: a stride larger than the window skips inputs.</summary>
+    private static void WarnStride(ParsedAttribute layer, string name, int window, int stride, List<DiagnosticInfo> diagnostics)
+    {
+        if (stride > window)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.StrideLargerThanWindow, layer.StrideLocation ?? layer.Location, name, stride, window));
     }
 
     private static LayerSpec? Flatten(ParsedAttribute layer, int index, EquatableArray<int>? inShape)
@@ -171,7 +293,8 @@ internal static class ShapeChecker
         if (needed is null || layers.Count == 0) return;
         ParsedAttribute last = layers[layers.Count - 1];
         string has;
-        if (last.Kind != AttributeNames.Dense) has = "has no activation";
+        if (last.Kind == AttributeNames.Conv) has = "is a convolution; add [Flatten] and a Dense output layer";
+        else if (last.Kind != AttributeNames.Dense) has = "has no activation";
         else if (!Enum.IsDefined(typeof(Act), last.EnumValue)) return; // already DSL010
         else if ((Act)last.EnumValue == needed) return;
         else has = $"has activation {(Act)last.EnumValue}";

@@ -119,3 +119,171 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         }
     }
 }
+
+/// <summary>
+/// Adam exactly as PyTorch's <c>torch.optim.Adam</c> (https://pytorch.org/docs/stable/generated/torch.optim.Adam.html),
+/// with its L2-style weight decay (added to the gradient, so it also enters the moments) and the AMSGrad variant.
+/// Moments start at zero; for step <c>t = 1, 2, ...</c>:
+/// <code>
+/// g = grad + weightDecay * p                               (if weightDecay != 0)
+/// m = beta1 * m + (1 - beta1) * g
+/// v = beta2 * v + (1 - beta2) * g * g
+/// if amsGrad: vMax = max(vMax, v); s = vMax  else  s = v
+/// denom = sqrt(s) / sqrt(1 - beta2^t) + epsilon           (epsilon after the bias correction)
+/// p = p - (lr / (1 - beta1^t)) * m / denom
+/// </code>
+/// The bias corrections and the step size are computed in double, as PyTorch's single-tensor implementation
+/// (<c>foreach=False</c>, 1.13's default), and every tensor operation in <typeparamref name="T"/> in PyTorch's order;
+/// where PyTorch's CPU kernels (AVX2 build) fuse a multiply-add (<c>add</c> with <c>alpha</c>, <c>addcmul</c>), so
+/// does this. On gradients given exactly, float32 trajectories equal PyTorch 1.13's bit for bit (tested).
+/// </summary>
+public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly AdamState<T> _state;
+
+    /// <summary>Creates the optimizer; arguments and defaults as <c>torch.optim.Adam</c> (<c>betas = (beta1, beta2)</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A learning rate, epsilon or weight decay that is negative, infinite
+    /// or NaN, or a beta outside [0, 1).</exception>
+    public Adam(IModel<T> model, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8,
+        double weightDecay = 0, bool amsGrad = false)
+        : base(model, learningRate)
+    {
+        _state = new AdamState<T>(model.ParameterCount, beta1, beta2, epsilon, weightDecay, amsGrad);
+    }
+
+    /// <summary>Decay rate of the first moment (PyTorch's <c>betas[0]</c>).</summary>
+    public double Beta1 => _state.Beta1;
+
+    /// <summary>Decay rate of the second moment (PyTorch's <c>betas[1]</c>).</summary>
+    public double Beta2 => _state.Beta2;
+
+    /// <summary>Added to the denominator after the square root and its bias correction.</summary>
+    public double Epsilon => _state.Epsilon;
+
+    /// <summary>L2 penalty added to the gradient as <c>weightDecay * p</c> before the moments.</summary>
+    public double WeightDecay => _state.WeightDecay;
+
+    /// <summary>Whether the AMSGrad variant (maximum of the second moments) is used.</summary>
+    public bool AmsGrad => _state.AmsGrad;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<T> p, ReadOnlySpan<T> g) => _state.Update(p, g, Iterations + 1, LearningRate, decoupled: false);
+}
+
+/// <summary>
+/// AdamW exactly as PyTorch's <c>torch.optim.AdamW</c> (https://pytorch.org/docs/stable/generated/torch.optim.AdamW.html):
+/// Adam with decoupled weight decay, which shrinks the parameters directly and never enters the moments. Moments start
+/// at zero; for step <c>t = 1, 2, ...</c>, with <c>g = grad</c>:
+/// <code>
+/// p = p * (1 - lr * weightDecay)
+/// m = beta1 * m + (1 - beta1) * g
+/// v = beta2 * v + (1 - beta2) * g * g
+/// if amsGrad: vMax = max(vMax, v); s = vMax  else  s = v
+/// denom = sqrt(s) / sqrt(1 - beta2^t) + epsilon           (epsilon after the bias correction)
+/// p = p - (lr / (1 - beta1^t)) * m / denom
+/// </code>
+/// Scalars in double and tensor operations in <typeparamref name="T"/> in PyTorch's order, as <see cref="Adam{T}"/>.
+/// </summary>
+public sealed class AdamW<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly AdamState<T> _state;
+
+    /// <summary>Creates the optimizer; arguments and defaults as <c>torch.optim.AdamW</c> (<c>betas = (beta1, beta2)</c>,
+    /// weight decay 0.01).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A learning rate, epsilon or weight decay that is negative, infinite
+    /// or NaN, or a beta outside [0, 1).</exception>
+    public AdamW(IModel<T> model, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8,
+        double weightDecay = 1e-2, bool amsGrad = false)
+        : base(model, learningRate)
+    {
+        _state = new AdamState<T>(model.ParameterCount, beta1, beta2, epsilon, weightDecay, amsGrad);
+    }
+
+    /// <summary>Decay rate of the first moment (PyTorch's <c>betas[0]</c>).</summary>
+    public double Beta1 => _state.Beta1;
+
+    /// <summary>Decay rate of the second moment (PyTorch's <c>betas[1]</c>).</summary>
+    public double Beta2 => _state.Beta2;
+
+    /// <summary>Added to the denominator after the square root and its bias correction.</summary>
+    public double Epsilon => _state.Epsilon;
+
+    /// <summary>Decoupled weight decay: each step multiplies the parameters by <c>1 - lr * weightDecay</c>.</summary>
+    public double WeightDecay => _state.WeightDecay;
+
+    /// <summary>Whether the AMSGrad variant (maximum of the second moments) is used.</summary>
+    public bool AmsGrad => _state.AmsGrad;
+
+    /// <inheritdoc/>
+    protected override void Update(Span<T> p, ReadOnlySpan<T> g) => _state.Update(p, g, Iterations + 1, LearningRate, decoupled: true);
+}
+
+/// <summary>Hyper-parameters, moment buffers and update rule shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
+internal sealed class AdamState<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _m, _v, _vMax;
+
+    public AdamState(int count, double beta1, double beta2, double epsilon, double weightDecay, bool amsGrad)
+    {
+        CheckBeta(beta1, nameof(beta1), 0);
+        CheckBeta(beta2, nameof(beta2), 1);
+        CheckNonNegative(epsilon, nameof(epsilon));
+        CheckNonNegative(weightDecay, nameof(weightDecay));
+        Beta1 = beta1;
+        Beta2 = beta2;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        AmsGrad = amsGrad;
+        _m = new T[count];
+        _v = new T[count];
+        _vMax = amsGrad ? new T[count] : [];
+    }
+
+    public double Beta1 { get; }
+    public double Beta2 { get; }
+    public double Epsilon { get; }
+    public double WeightDecay { get; }
+    public bool AmsGrad { get; }
+
+    /// <summary>Step <paramref name="t"/> (from 1) of Adam, or of AdamW if <paramref name="decoupled"/>.</summary>
+    public void Update(Span<T> p, ReadOnlySpan<T> g, long t, double lr, bool decoupled)
+    {
+        // Scalars as PyTorch's _single_tensor_adam(w): Python floats (double), rounded to T where they meet a tensor.
+        double biasCorrection1 = 1 - Math.Pow(Beta1, t);
+        double biasCorrection2 = 1 - Math.Pow(Beta2, t);
+        T negStepSize = T.CreateChecked(-(lr / biasCorrection1));
+        T biasCorrection2Sqrt = T.CreateChecked(Math.Sqrt(biasCorrection2));
+        T beta1 = T.CreateChecked(Beta1), oneMinusBeta1 = T.CreateChecked(1 - Beta1);
+        T beta2 = T.CreateChecked(Beta2), oneMinusBeta2 = T.CreateChecked(1 - Beta2);
+        T eps = T.CreateChecked(Epsilon);
+        T wd = T.CreateChecked(WeightDecay);
+        T decay = T.CreateChecked(1 - lr * WeightDecay);
+        bool l2 = !decoupled && WeightDecay != 0, shrink = decoupled && WeightDecay != 0;
+        Span<T> m = _m.AsSpan(0, p.Length), v = _v.AsSpan(0, p.Length);
+        Span<T> vMax = AmsGrad ? _vMax.AsSpan(0, p.Length) : default;
+        for (int i = 0; i < p.Length; i++)
+        {
+            T d = g[i];
+            if (l2) d = T.FusedMultiplyAdd(wd, p[i], d);                        // grad.add(param, alpha=wd)
+            if (shrink) p[i] *= decay;                                          // param.mul_(1 - lr * wd)
+            m[i] = T.FusedMultiplyAdd(oneMinusBeta1, d, m[i] * beta1);          // exp_avg.mul_(b1).add_(grad, alpha=1 - b1)
+            v[i] = T.FusedMultiplyAdd(oneMinusBeta2 * d, d, v[i] * beta2);      // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+            T s = v[i];
+            if (AmsGrad) s = vMax[i] = T.Max(vMax[i], s);                       // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=...)
+            T denom = T.Sqrt(s) / biasCorrection2Sqrt + eps;                    // (s.sqrt() / bias_correction2_sqrt).add_(eps)
+            p[i] += negStepSize * m[i] / denom;                                 // param.addcdiv_(exp_avg, denom, value=-step_size)
+        }
+    }
+
+    private static void CheckBeta(double value, string name, int index)
+    {
+        if (!(value >= 0 && value < 1))
+            throw new ArgumentOutOfRangeException(name, value, $"Expected {name} in [0, 1) (PyTorch's betas[{index}]).");
+    }
+
+    private static void CheckNonNegative(double value, string name)
+    {
+        if (!(value >= 0) || double.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, value, $"Expected a finite, non-negative {name}.");
+    }
+}

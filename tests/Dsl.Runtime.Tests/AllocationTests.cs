@@ -6,7 +6,7 @@ namespace Dsl.Runtime.Tests;
 /// <summary>After construction, Forward, TrainStep (both overloads) and an optimizer step allocate nothing.</summary>
 public class AllocationTests
 {
-    private static long Allocated(Action action)
+    internal static long Allocated(Action action)
     {
         action(); // warm up: JIT, tiered compilation, static initialisers
         action();

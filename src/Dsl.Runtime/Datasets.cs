@@ -28,6 +28,32 @@ public sealed record Dataset(float[] Inputs, int[] Labels, int Features)
         }
         return result;
     }
+
+    /// <summary>
+    /// Splits off the last <paramref name="validationFraction"/> of the samples as a validation set, as Keras'
+    /// <c>validation_split</c>: no shuffling, the first <c>floor(Count * (1 - validationFraction))</c> samples train.
+    /// Both parts are copies.
+    /// </summary>
+    /// <param name="validationFraction">Fraction of the samples to hold out, strictly between 0 and 1.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="validationFraction"/> is not strictly between 0 and 1.</exception>
+    /// <exception cref="ArgumentException">The split would leave one of the parts empty.</exception>
+    /// <exception cref="InvalidOperationException"><see cref="Inputs"/> does not hold <see cref="Count"/> rows of <see cref="Features"/> values.</exception>
+    public (Dataset Train, Dataset Validation) Split(double validationFraction)
+    {
+        if (!(validationFraction > 0 && validationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "Expected a validation fraction strictly between 0 and 1.");
+        if (Features < 1 || Inputs.Length != (long)Count * Features)
+            throw new InvalidOperationException($"Expected {Count} x {Features} input values for {Count} labels, found {Inputs.Length}.");
+        int train = (int)Math.Floor(Count * (1.0 - validationFraction));
+        if (train == 0 || train == Count)
+            throw new ArgumentException(
+                $"Cannot split {Count} samples with validation fraction {validationFraction}: expected at least one sample in each part, found {train} for training and {Count - train} for validation.",
+                nameof(validationFraction));
+        return (Rows(0, train), Rows(train, Count - train));
+    }
+
+    private Dataset Rows(int start, int count)
+        => new(Inputs.AsSpan(start * Features, count * Features).ToArray(), Labels.AsSpan(start, count).ToArray(), Features);
 }
 
 /// <summary>Synthetic data sets generated in code, so samples and tests need nothing but the repository.</summary>

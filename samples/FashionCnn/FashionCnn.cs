@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using Dsl;
 using Dsl.Runtime;
+using Dsl.Runtime.Data;
 
 namespace Samples.FashionCnn;
 

@@ -52,6 +52,13 @@ public sealed record Dataset(float[] Inputs, int[] Labels, int Features)
         return (Rows(0, train), Rows(train, Count - train));
     }
 
+    /// <summary>The first <paramref name="count"/> samples (all of them when there are fewer), as a copy.</summary>
+    public Dataset Take(int count)
+    {
+        if (count < 0) throw new ArgumentOutOfRangeException(nameof(count), count, "Expected a non-negative count.");
+        return Rows(0, Math.Min(count, Count));
+    }
+
     private Dataset Rows(int start, int count)
         => new(Inputs.AsSpan(start * Features, count * Features).ToArray(), Labels.AsSpan(start, count).ToArray(), Features);
 }

@@ -14,7 +14,8 @@ using Xunit;
 namespace Dsl.Generator.Tests;
 
 /// <summary>
-/// Thousands of random declarations, valid and invalid: every attribute kind, extreme numbers, unknown enum values,
+/// Thousands of random declarations, valid and invalid: every attribute kind (Input, Dense, Conv, MaxPool, AvgPool,
+/// Dropout, Flatten, Loss, Precision), extreme numbers, unknown enum values,
 /// non-constant arguments, non-partial, generic and nested classes. For each: the generator never throws (no DSL900,
 /// no CS8785); no error ever sits in generated code; a declaration with errors carries a DSL error or a compiler error
 /// on the declaration itself (a non-constant argument, which the compiler reports); and every declaration that
@@ -142,13 +143,26 @@ public class RandomizedDeclarationTests
 
     private static string Enum(Random r, string[] values, string type) => r.Next(30) == 0 ? $"({type})" + r.Next(6, 100) : values[r.Next(values.Length)];
 
+    /// <summary>A convolution or a pooling layer, with small windows and, now and then, a bad argument.</summary>
+    private static string Spatial(Random r)
+    {
+        string Window() => r.Next(25) == 0 ? Size(r) : r.Next(1, 4).ToString(CultureInfo.InvariantCulture);
+        string stride = r.Next(4) == 0 ? $", Stride = {(r.Next(15) == 0 ? "0" : r.Next(1, 4).ToString(CultureInfo.InvariantCulture))}" : "";
+        if (r.Next(2) == 0)
+            return $"{(r.Next(2) == 0 ? "MaxPool" : "AvgPool")}({Window()}{stride})";
+        string act = r.Next(2) == 0 ? ", " + Enum(r, Acts, "Act") : "";
+        string padding = r.Next(3) == 0 ? $", Padding = {(r.Next(20) == 0 ? "(Padding)5" : r.Next(2) == 0 ? "Padding.Same" : "Padding.Valid")}" : "";
+        string filters = r.Next(25) == 0 ? Size(r) : r.Next(1, 5).ToString(CultureInfo.InvariantCulture);
+        return $"Conv({filters}, {Window()}{act}{stride}{padding})";
+    }
+
     private static string RandomDeclaration(Random r, string name)
     {
         var attrs = new List<string>();
         if (r.Next(5) == 0) attrs.Add($"Precision({(r.Next(20) == 0 ? "(Precision)3" : r.Next(2) == 0 ? "Precision.Double" : "Precision.Single")})");
         int rank = r.Next(12) switch { 0 => 0, 1 => 2, 2 => 4, < 7 => 3, _ => 1 };
         string input = rank == 3
-            ? $"Input({r.Next(1, 4)}, {(r.Next(30) == 0 ? Size(r) : r.Next(1, 6).ToString(CultureInfo.InvariantCulture))}, {r.Next(1, 6)})"
+            ? $"Input({r.Next(1, 4)}, {(r.Next(30) == 0 ? Size(r) : r.Next(1, 9).ToString(CultureInfo.InvariantCulture))}, {r.Next(1, 9)})"
             : rank == 0 ? "Input" : $"Input({string.Join(", ", Enumerable.Range(0, rank).Select(_ => Size(r)))})";
         bool inputMissing = r.Next(25) == 0;
         int layers = r.Next(25) == 0 ? 0 : r.Next(1, 6);
@@ -156,7 +170,15 @@ public class RandomizedDeclarationTests
         for (int l = 0; l < layers; l++)
         {
             if (l == inputAt && !inputMissing) attrs.Add(input);
-            if (r.Next(5) == 0 || l == 0 && rank == 3 && r.Next(4) > 0) { attrs.Add("Flatten"); continue; }
+            int kind = r.Next(20);
+            if (rank == 3 && l == 0 && kind < 8) { attrs.Add(Spatial(r)); continue; } // mostly start an image model with a spatial layer
+            if (kind < 3 || l == 0 && rank == 3 && r.Next(4) > 0) { attrs.Add("Flatten"); continue; }
+            if (kind < 5) { attrs.Add(Spatial(r)); continue; }
+            if (kind < 6)
+            {
+                attrs.Add($"Dropout({r.Next(12) switch { 0 => "1.0", 1 => "-0.1", 2 => "double.NaN", _ => (r.Next(9) / 10.0).ToString("0.0", CultureInfo.InvariantCulture) }})");
+                continue;
+            }
             var dense = new StringBuilder($"Dense({Size(r)}");
             if (r.Next(3) > 0) dense.Append(", ").Append(Enum(r, Acts, "Act"));
             if (r.Next(6) == 0) dense.Append(", L2 = ").Append(r.Next(10) switch { 0 => "-0.1", 1 => "double.NaN", 2 => "double.PositiveInfinity", _ => "0.001" });

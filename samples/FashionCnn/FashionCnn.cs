@@ -56,46 +56,5 @@ public static class FashionCnnSample
     }
 
     public static int Main(string[] args)
-    {
-        string? data = null;
-        int epochs = 10, seed = 0;
-        int? limit = null;
-        try
-        {
-            for (int i = 0; i < args.Length; i += 2)
-            {
-                string value = i + 1 < args.Length ? args[i + 1] : throw new ArgumentException($"{args[i]} needs a value.");
-                switch (args[i])
-                {
-                    case "--data": data = value; break;
-                    case "--epochs": epochs = Positive(value, "--epochs"); break;
-                    case "--limit": limit = Positive(value, "--limit"); break;
-                    case "--seed": seed = int.Parse(value, CultureInfo.InvariantCulture); break;
-                    default: throw new ArgumentException($"Unknown argument '{args[i]}'.");
-                }
-            }
-        }
-        catch (Exception e) when (e is ArgumentException or FormatException)
-        {
-            Console.Error.WriteLine(e.Message);
-            Console.Error.WriteLine("Usage: FashionCnn [--data DIR (MNIST-format folder)] [--epochs 10] [--limit N (training images)] [--seed 0]");
-            return 2;
-        }
-        Console.WriteLine(FashionCnn.Summary);
-        try
-        {
-            Run(data, epochs, limit, seed, Console.Out);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
-        {
-            Console.Error.WriteLine(e.Message);
-            return 1;
-        }
-        return 0;
-    }
-
-    private static int Positive(string text, string option)
-        => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0
-            ? v
-            : throw new ArgumentException($"{option} expects a positive integer, found '{text}'.");
+        => Shared.FashionCommandLine.Run(args, "FashionCnn", defaultEpochs: 10, FashionCnn.Summary, (data, epochs, limit, seed, log) => Run(data, epochs, limit, seed, log));
 }

@@ -62,7 +62,7 @@ public sealed class DslGenerator : IIncrementalGenerator
         }
         catch (Exception ex)
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InternalError, Location.None, model.ClassName, ex.GetType().Name + ": " + ex.Message));
+            context.ReportDiagnostic(ModelParser.InternalError(model.ClassName, null, ex).ToDiagnostic());
         }
     }
 }

@@ -1,3 +1,5 @@
+extern alias generator;
+
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Xunit;
@@ -193,6 +195,25 @@ public class DiagnosticTests
         "[Input(1, 4, 4)] [Conv(2, 3, Act.Softmax)] [Loss(Loss.CrossEntropy)] public partial class Net;",
         "DSL004", "Loss(Loss.CrossEntropy)",
         "[Loss(Loss.CrossEntropy)] needs a Softmax output layer, but the last layer, layer 1 [Conv(2, 3, Act.Softmax)], is a convolution; add [Flatten] and a Dense output layer; use Act.Softmax on the last layer, or Loss.BinaryCrossEntropy with Act.Sigmoid for independent outputs");
+
+    [Fact]
+    public void DSL900_AnExceptionBecomesADiagnostic()
+    {
+        // No declaration is known to crash the generator (the randomized test looks for one); this drives the guard that
+        // every transform runs inside with a failing step, as a crash would.
+        var location = new generator::Dsl.Generator.Model.LocationInfo("Model0.cs", new Microsoft.CodeAnalysis.Text.TextSpan(30, 3),
+            new Microsoft.CodeAnalysis.Text.LinePositionSpan(new(1, 20), new(1, 23)));
+        var result = generator::Dsl.Generator.Parsing.ModelParser.Guard("Net", () => location,
+            () => throw new System.InvalidOperationException("Sequence contains no elements."));
+        Assert.Null(result.Model);
+        Diagnostic d = Assert.Single(result.Diagnostics).ToDiagnostic();
+        Assert.Equal("DSL900", d.Id);
+        Assert.Equal(DiagnosticSeverity.Error, d.Severity);
+        Assert.Equal(new Microsoft.CodeAnalysis.Text.TextSpan(30, 3), d.Location.SourceSpan);
+        Assert.Equal("Dsl's generator failed on 'Net' (InvalidOperationException: Sequence contains no elements); please report this with the model declaration", d.GetMessage());
+        Assert.Throws<System.OperationCanceledException>(() => generator::Dsl.Generator.Parsing.ModelParser.Guard("Net", () => location,
+            () => throw new System.OperationCanceledException()));
+    }
 
     [Fact]
     public void ErrorsGenerateNoCodeAndNoFollowOnErrors()

@@ -18,11 +18,15 @@ namespace Dsl.Generator.Parsing;
 internal static class ModelParser
 {
     public static ModelResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+        => Guard(context.TargetSymbol.Name, () => LocationInfo.From((context.TargetNode as TypeDeclarationSyntax)?.Identifier.GetLocation()),
+            () => ParseCore(context, cancellationToken));
+
+    /// <summary>Runs <paramref name="parse"/>; an exception (other than cancellation) becomes DSL900 on the class name instead of CS8785.</summary>
+    internal static ModelResult Guard(string name, Func<LocationInfo?> location, Func<ModelResult> parse)
     {
-        string name = context.TargetSymbol.Name;
         try
         {
-            return ParseCore(context, cancellationToken);
+            return parse();
         }
         catch (OperationCanceledException)
         {
@@ -30,10 +34,13 @@ internal static class ModelParser
         }
         catch (Exception ex)
         {
-            var location = LocationInfo.From((context.TargetNode as TypeDeclarationSyntax)?.Identifier.GetLocation());
-            return new ModelResult(null, new[] { DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, name, ex.GetType().Name + ": " + ex.Message.TrimEnd('.')) }.ToEquatableArray());
+            return new ModelResult(null, new[] { InternalError(name, location(), ex) }.ToEquatableArray());
         }
     }
+
+    /// <summary>DSL900 for an exception: its type and message, without a trailing full stop.</summary>
+    internal static DiagnosticInfo InternalError(string name, LocationInfo? location, Exception ex)
+        => DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, location, name, ex.GetType().Name + ": " + ex.Message.TrimEnd('.'));
 
     private static ModelResult ParseCore(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {

@@ -12,9 +12,6 @@ public sealed record Dataset(float[] Inputs, int[] Labels, int Features)
     /// <summary>Number of samples.</summary>
     public int Count => Labels.Length;
 
-    /// <summary>The inputs converted to <c>double</c>, for double-precision models.</summary>
-    public double[] InputsAsDouble() => Array.ConvertAll(Inputs, v => (double)v);
-
     /// <summary>Labels as one-hot rows <c>[Count, classes]</c>.</summary>
     public float[] OneHot(int classes)
     {

@@ -137,37 +137,16 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
 /// where PyTorch's CPU kernels (AVX2 build) fuse a multiply-add (<c>add</c> with <c>alpha</c>, <c>addcmul</c>), so
 /// does this. On gradients given exactly, float32 trajectories equal PyTorch 1.13's bit for bit (tested).
 /// </summary>
-public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Adam<T> : AdamBase<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly AdamState<T> _state;
-
     /// <summary>Creates the optimizer; arguments and defaults as <c>torch.optim.Adam</c> (<c>betas = (beta1, beta2)</c>).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A learning rate, epsilon or weight decay that is negative, infinite
     /// or NaN, or a beta outside [0, 1).</exception>
     public Adam(IModel<T> model, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8,
         double weightDecay = 0, bool amsGrad = false)
-        : base(model, learningRate)
+        : base(model, learningRate, beta1, beta2, epsilon, weightDecay, amsGrad, decoupled: false)
     {
-        _state = new AdamState<T>(model.ParameterCount, beta1, beta2, epsilon, weightDecay, amsGrad);
     }
-
-    /// <summary>Decay rate of the first moment (PyTorch's <c>betas[0]</c>).</summary>
-    public double Beta1 => _state.Beta1;
-
-    /// <summary>Decay rate of the second moment (PyTorch's <c>betas[1]</c>).</summary>
-    public double Beta2 => _state.Beta2;
-
-    /// <summary>Added to the denominator after the square root and its bias correction.</summary>
-    public double Epsilon => _state.Epsilon;
-
-    /// <summary>L2 penalty added to the gradient as <c>weightDecay * p</c> before the moments.</summary>
-    public double WeightDecay => _state.WeightDecay;
-
-    /// <summary>Whether the AMSGrad variant (maximum of the second moments) is used.</summary>
-    public bool AmsGrad => _state.AmsGrad;
-
-    /// <inheritdoc/>
-    protected override void Update(Span<T> p, ReadOnlySpan<T> g) => _state.Update(p, g, Iterations + 1, LearningRate, decoupled: false);
 }
 
 /// <summary>
@@ -184,46 +163,29 @@ public sealed class Adam<T> : Optimizer<T> where T : unmanaged, IFloatingPointIe
 /// </code>
 /// Scalars in double and tensor operations in <typeparamref name="T"/> in PyTorch's order, as <see cref="Adam{T}"/>.
 /// </summary>
-public sealed class AdamW<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class AdamW<T> : AdamBase<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
-    private readonly AdamState<T> _state;
-
     /// <summary>Creates the optimizer; arguments and defaults as <c>torch.optim.AdamW</c> (<c>betas = (beta1, beta2)</c>,
     /// weight decay 0.01).</summary>
     /// <exception cref="ArgumentOutOfRangeException">A learning rate, epsilon or weight decay that is negative, infinite
     /// or NaN, or a beta outside [0, 1).</exception>
     public AdamW(IModel<T> model, double learningRate = 1e-3, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-8,
         double weightDecay = 1e-2, bool amsGrad = false)
-        : base(model, learningRate)
+        : base(model, learningRate, beta1, beta2, epsilon, weightDecay, amsGrad, decoupled: true)
     {
-        _state = new AdamState<T>(model.ParameterCount, beta1, beta2, epsilon, weightDecay, amsGrad);
     }
-
-    /// <summary>Decay rate of the first moment (PyTorch's <c>betas[0]</c>).</summary>
-    public double Beta1 => _state.Beta1;
-
-    /// <summary>Decay rate of the second moment (PyTorch's <c>betas[1]</c>).</summary>
-    public double Beta2 => _state.Beta2;
-
-    /// <summary>Added to the denominator after the square root and its bias correction.</summary>
-    public double Epsilon => _state.Epsilon;
-
-    /// <summary>Decoupled weight decay: each step multiplies the parameters by <c>1 - lr * weightDecay</c>.</summary>
-    public double WeightDecay => _state.WeightDecay;
-
-    /// <summary>Whether the AMSGrad variant (maximum of the second moments) is used.</summary>
-    public bool AmsGrad => _state.AmsGrad;
-
-    /// <inheritdoc/>
-    protected override void Update(Span<T> p, ReadOnlySpan<T> g) => _state.Update(p, g, Iterations + 1, LearningRate, decoupled: true);
 }
 
 /// <summary>Hyper-parameters, moment buffers and update rule shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
-internal sealed class AdamState<T> where T : unmanaged, IFloatingPointIeee754<T>
+public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _m, _v, _vMax;
+    private readonly bool _decoupled;
 
-    public AdamState(int count, double beta1, double beta2, double epsilon, double weightDecay, bool amsGrad)
+    /// <summary>Validates the hyper-parameters and allocates the moment buffers.</summary>
+    private protected AdamBase(IModel<T> model, double learningRate, double beta1, double beta2, double epsilon, double weightDecay,
+        bool amsGrad, bool decoupled)
+        : base(model, learningRate)
     {
         CheckBeta(beta1, nameof(beta1), 0);
         CheckBeta(beta2, nameof(beta2), 1);
@@ -234,19 +196,36 @@ internal sealed class AdamState<T> where T : unmanaged, IFloatingPointIeee754<T>
         Epsilon = epsilon;
         WeightDecay = weightDecay;
         AmsGrad = amsGrad;
+        _decoupled = decoupled;
+        int count = model.ParameterCount;
         _m = new T[count];
         _v = new T[count];
         _vMax = amsGrad ? new T[count] : [];
     }
 
+    /// <summary>Decay rate of the first moment (PyTorch's <c>betas[0]</c>).</summary>
     public double Beta1 { get; }
+
+    /// <summary>Decay rate of the second moment (PyTorch's <c>betas[1]</c>).</summary>
     public double Beta2 { get; }
+
+    /// <summary>Added to the denominator after the square root and its bias correction.</summary>
     public double Epsilon { get; }
+
+    /// <summary>
+    /// Weight decay: Adam adds <c>weightDecay * p</c> to the gradient before the moments; AdamW multiplies the
+    /// parameters by <c>1 - lr * weightDecay</c> each step instead.
+    /// </summary>
     public double WeightDecay { get; }
+
+    /// <summary>Whether the AMSGrad variant (maximum of the second moments) is used.</summary>
     public bool AmsGrad { get; }
 
+    /// <inheritdoc/>
+    protected override void Update(Span<T> p, ReadOnlySpan<T> g) => Update(p, g, Iterations + 1, LearningRate, _decoupled);
+
     /// <summary>Step <paramref name="t"/> (from 1) of Adam, or of AdamW if <paramref name="decoupled"/>.</summary>
-    public void Update(Span<T> p, ReadOnlySpan<T> g, long t, double lr, bool decoupled)
+    private void Update(Span<T> p, ReadOnlySpan<T> g, long t, double lr, bool decoupled)
     {
         // Scalars as PyTorch's _single_tensor_adam(w): Python floats (double), rounded to T where they meet a tensor.
         double biasCorrection1 = 1 - Math.Pow(Beta1, t);

@@ -232,7 +232,7 @@ public class DiagnosticTests
         string root = RepoFiles.Root();
         string unshipped = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "src", "Dsl.Generator", "AnalyzerReleases.Unshipped.md"));
         string docs = System.IO.File.ReadAllText(System.IO.Path.Combine(root, "docs", "diagnostics.md"));
-        foreach (DiagnosticDescriptor d in DescriptorCatalogue.All)
+        foreach (DiagnosticDescriptor d in generator::Dsl.Generator.Diagnostics.DiagnosticDescriptors.Catalogue)
         {
             Assert.Contains($"{d.Id} | Dsl | {d.DefaultSeverity} | {d.Title}", unshipped);
             Assert.Contains($"<a id=\"{d.Id.ToLowerInvariant()}\"></a>", docs);

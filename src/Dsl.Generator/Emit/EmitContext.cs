@@ -29,15 +29,11 @@ internal sealed class EmitContext
                 offset += layer.ParameterCount;
             }
             if (layer.Kind == LayerKind.Flatten)
-            {
                 _gradients[layer.Index] = gradient ?? $"_d{layer.Index}";
-                OwnGradient[layer.Index] = gradient is null;
-            }
             else
             {
                 output = $"_a{layer.Index}";
                 _gradients[layer.Index] = $"_d{layer.Index}";
-                OwnGradient[layer.Index] = true;
             }
             _outputs[layer.Index] = output;
             gradient = _gradients[layer.Index];
@@ -52,8 +48,8 @@ internal sealed class EmitContext
 
     public int ParameterCount { get; }
 
-    /// <summary>Layers that own a gradient buffer (rather than sharing the previous layer's, as Flatten does).</summary>
-    public Dictionary<int, bool> OwnGradient { get; } = new();
+    /// <summary>Whether a layer owns its gradient buffer (rather than sharing the previous layer's, as Flatten does).</summary>
+    public bool OwnsGradient(LayerSpec layer) => _gradients[layer.Index] == $"_d{layer.Index}";
 
     public int InputSize => Shapes.ShapeMath.Size(Model.InputShape);
 
@@ -135,6 +131,9 @@ internal sealed class EmitContext
         => $"new({layer.InShape[0]}, {layer.InShape[1]}, {layer.InShape[2]}, {layer.OutShape[0]}, {layer.Kernel}, {layer.Stride}, {layer.PadTop}, {layer.PadLeft}, {layer.OutShape[1]}, {layer.OutShape[2]})";
 
     public bool Unrolled(LayerSpec layer) => (long)layer.InSize * layer.OutSize <= UnrollThreshold;
+
+    /// <summary>The first <paramref name="length"/> values of a buffer: the tile input span <c>x</c> or a field array.</summary>
+    public static string Slice(string buffer, string length) => buffer == "x" ? $"x.Slice(0, {length})" : $"{buffer}.AsSpan(0, {length})";
 
     /// <summary>A literal of the scalar type.</summary>
     public string Literal(double value)

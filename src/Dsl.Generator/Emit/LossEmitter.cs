@@ -31,12 +31,9 @@ internal static class LossEmitter
             w.Line($"{T} loss = LossFunctions.{method}<{T}>(_z{i}.AsSpan(0, {len}), _a{i}.AsSpan(0, {len}), t, _d{i}.AsSpan(0, {len}), {k}, scale);");
             return;
         }
-        string output = Slice(c.Output(last.Index), len);
-        string gradient = Slice(c.Gradient(last.Index), len);
+        string output = EmitContext.Slice(c.Output(last.Index), len);
+        string gradient = EmitContext.Slice(c.Gradient(last.Index), len);
         w.Line($"// Loss: {c.Model.Loss}, {Formula(c.Model.Loss)}; writes dL/dy of the batch mean.");
         w.Line($"{T} loss = LossFunctions.{c.Model.Loss}<{T}>({output}, t, {gradient}, {k}, scale);");
     }
-
-    /// <summary>The first <paramref name="length"/> values of a buffer: the tile input span or a field array.</summary>
-    public static string Slice(string buffer, string length) => buffer == "x" ? $"x.Slice(0, {length})" : $"{buffer}.AsSpan(0, {length})";
 }

@@ -170,7 +170,7 @@ internal static class ModelEmitter
                 if (layer.Kind == LayerKind.Dropout && c.Model.HasLoss)
                     w.Line($"private readonly {T}[] _m{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} dropout mask");
             }
-            if (c.Model.HasLoss && c.OwnGradient[layer.Index] && c.GradientUsed(c.Gradient(layer.Index)))
+            if (c.Model.HasLoss && c.OwnsGradient(layer) && c.GradientUsed(c.Gradient(layer.Index)))
                 w.Line($"private readonly {T}[] _d{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // dL/d(L{layer.Index} output)");
         }
         if (c.Model.HasLoss)
@@ -246,7 +246,7 @@ internal static class ModelEmitter
                     w.Line(ForwardCall(c, layer, output, input, training: false));
                 }
                 if (last is null || last.Kind == LayerKind.Flatten)
-                    w.Line($"{LossEmitter.Slice(c.Output(last?.Index ?? 0), "n * OutputSize")}.CopyTo(y);");
+                    w.Line($"{EmitContext.Slice(c.Output(last?.Index ?? 0), "n * OutputSize")}.CopyTo(y);");
             }
         }
     }
@@ -332,8 +332,8 @@ internal static class ModelEmitter
             LayerKind.MaxPool => $"SpatialKernels.MaxPoolForward<{T}>({output}, _i{i}, {input}, n, L{i}_Geometry); // L{i} {layer.Display}",
             LayerKind.AvgPool => $"SpatialKernels.AvgPoolForward<{T}>({output}, {input}, n, L{i}_Geometry); // L{i} {layer.Display}",
             LayerKind.Dropout when training =>
-                $"Dropout.Forward<{T}>(_a{i}.AsSpan(0, {length}), _m{i}.AsSpan(0, {length}), {LossEmitter.Slice(input, length)}, {layer.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, ref _dropoutState); // L{i} {layer.Display}",
-            LayerKind.Dropout => $"{LossEmitter.Slice(input, length)}.CopyTo({output}); // L{i} {layer.Display}: inactive outside training",
+                $"Dropout.Forward<{T}>(_a{i}.AsSpan(0, {length}), _m{i}.AsSpan(0, {length}), {EmitContext.Slice(input, length)}, {layer.Rate.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}, ref _dropoutState); // L{i} {layer.Display}",
+            LayerKind.Dropout => $"{EmitContext.Slice(input, length)}.CopyTo({output}); // L{i} {layer.Display}: inactive outside training",
             _ when c.KeepsLogits(layer) => $"Forward_L{i}(_z{i}, {output}, {input}, n);",
             _ => $"Forward_L{i}({output}, {input}, n);",
         };

@@ -1,7 +1,6 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
-using System.Collections.Immutable;
 using System.Linq;
 
 namespace Dsl.Generator.Model;
@@ -31,8 +30,6 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
     }
 
     public ReadOnlySpan<T> AsSpan() => _items ?? Array.Empty<T>();
-
-    public ImmutableArray<T> ToImmutableArray() => ImmutableArray.Create(AsSpan().ToArray());
 
     public IEnumerator<T> GetEnumerator() => ((IEnumerable<T>)(_items ?? Array.Empty<T>())).GetEnumerator();
 

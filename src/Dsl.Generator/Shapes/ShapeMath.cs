@@ -15,12 +15,5 @@ internal static class ShapeMath
         return size;
     }
 
-    public static long LongSize(EquatableArray<int> shape)
-    {
-        long size = 1;
-        foreach (int d in shape) size *= d;
-        return size;
-    }
-
     public static string Format(EquatableArray<int> shape) => "[" + string.Join(", ", shape.Select(d => d.ToString(System.Globalization.CultureInfo.InvariantCulture))) + "]";
 }

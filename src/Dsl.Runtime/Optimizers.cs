@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 
 namespace Dsl.Runtime;
@@ -33,8 +34,23 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
     private double _learningRate;
 
-    /// <summary>Number of steps taken so far.</summary>
-    public long Iterations { get; private set; }
+    /// <summary>Number of steps taken so far. Checkpoints restore it, so schedules and bias corrections resume where they stopped.</summary>
+    public long Iterations { get; internal set; }
+
+    /// <summary>
+    /// The optimizer's state tensors (momentum buffers, moment estimates, ...), each named and laid out exactly like
+    /// <see cref="IModel{T}.Parameters"/>. Checkpoints save and restore them together with <see cref="Iterations"/>.
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, T[]>> State => _state;
+    private readonly List<KeyValuePair<string, T[]>> _state = [];
+
+    /// <summary>Allocates a zeroed state tensor the size of the parameter buffer and registers it in <see cref="State"/>.</summary>
+    protected T[] AddState(string name)
+    {
+        T[] buffer = new T[Model.ParameterCount];
+        _state.Add(new(name, buffer));
+        return buffer;
+    }
 
     /// <summary>Updates the model's parameters from its current gradients.</summary>
     public void Step()
@@ -82,7 +98,7 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         Dampening = dampening;
         WeightDecay = weightDecay;
         Nesterov = nesterov;
-        _momentumBuffer = momentum != 0 ? new T[model.ParameterCount] : [];
+        _momentumBuffer = momentum != 0 ? AddState("momentum_buffer") : [];
     }
 
     /// <summary>Momentum factor.</summary>
@@ -197,10 +213,9 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
         WeightDecay = weightDecay;
         AmsGrad = amsGrad;
         _decoupled = decoupled;
-        int count = model.ParameterCount;
-        _m = new T[count];
-        _v = new T[count];
-        _vMax = amsGrad ? new T[count] : [];
+        _m = AddState("exp_avg");
+        _v = AddState("exp_avg_sq");
+        _vMax = amsGrad ? AddState("max_exp_avg_sq") : [];
     }
 
     /// <summary>Decay rate of the first moment (PyTorch's <c>betas[0]</c>).</summary>

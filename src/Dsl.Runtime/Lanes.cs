@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics.CodeAnalysis;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -148,13 +149,19 @@ public static class Lanes
         return a + b;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckGroup(int length, int first, int count, int width, int column, int lanes, string name)
     {
         if ((uint)count - 1 >= (uint)lanes || first < 0 || (uint)column >= (uint)width || (long)(first + count) * width > length)
-            throw new ArgumentOutOfRangeException(name,
-                $"Expected a group of 1 to {lanes} rows of width {width} (column < width) inside {length} values, found rows {first} .. {first + count - 1}, column {column}.");
+            ThrowBadGroup(length, first, count, width, column, lanes, name);
     }
 
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowBadGroup(int length, int first, int count, int width, int column, int lanes, string name)
+        => throw new ArgumentOutOfRangeException(name,
+            $"Expected a group of 1 to {lanes} rows of width {width} (column < width) inside {length} values, found rows {first} .. {first + count - 1}, column {column}.");
+
+    [DoesNotReturn, MethodImpl(MethodImplOptions.NoInlining)]
     private static void ThrowBadLabel(ReadOnlySpan<int> labels, int first, int count, int classes)
     {
         for (int j = 0; j < count; j++)
@@ -165,6 +172,7 @@ public static class Lanes
             if (classes > 1 && (uint)label >= (uint)classes)
                 throw new ArgumentOutOfRangeException(nameof(labels), label, $"Label of sample {first + j} must be a class in [0, {classes}), found {label}.");
         }
+        throw new InvalidOperationException("ThrowBadLabel found no bad label.");
     }
 
     // ---------------------------------------------------------------------------------------------------------------

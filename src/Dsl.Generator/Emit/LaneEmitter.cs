@@ -17,16 +17,17 @@ namespace Dsl.Generator.Emit;
 /// </remarks>
 internal static class LaneEmitter
 {
-    /// <summary>A Dense layer with more multiply-adds than this (inputs x units) keeps the tile path.</summary>
-    public const int LayerThreshold = 256;
-
-    /// <summary>A network with more multiply-adds than this over all layers keeps the tile path.</summary>
-    public const int ModelThreshold = 512;
+    /// <summary>
+    /// Networks with at most this many multiply-adds per sample over all their layers (Σ inputs x units) take the lanes
+    /// path. Above it the training method, whose IL grows by about 120 bytes per multiply-add, nears the 60,000 bytes
+    /// past which the JIT compiles a method without optimisation (measured in docs/perf-lanes.md).
+    /// </summary>
+    public const int Threshold = 256;
 
     /// <summary>
-    /// Whether the model takes the lanes path: every layer is Dense (or a Flatten, which changes nothing in lanes),
-    /// with an activation and a loss this emitter knows, each layer has at most <see cref="LayerThreshold"/>
-    /// multiply-adds per sample and the network at most <see cref="ModelThreshold"/>.
+    /// Whether the model takes the lanes path: every layer is Dense (or a Flatten, which changes nothing in lanes) with an
+    /// activation and a loss this emitter knows, the last one Dense, and the network has at most <see cref="Threshold"/>
+    /// multiply-adds per sample.
     /// </summary>
     public static bool Applies(EmitContext c)
     {
@@ -38,11 +39,9 @@ internal static class LaneEmitter
             if (layer.Kind == LayerKind.Flatten) continue;
             if (layer.Kind != LayerKind.Dense) return false;
             if (layer.Activation is not (Act.Linear or Act.Sigmoid or Act.Tanh or Act.ReLU or Act.Softplus or Act.Softmax)) return false;
-            long madds = (long)layer.InSize * layer.OutSize;
-            if (madds > LayerThreshold) return false;
-            total += madds;
+            total += (long)layer.InSize * layer.OutSize;
         }
-        if (total > ModelThreshold) return false;
+        if (total > Threshold) return false;
         return !model.HasLoss || c.FusedLoss || model.Loss is Loss.MeanSquaredError or Loss.SumSquaredError;
     }
 

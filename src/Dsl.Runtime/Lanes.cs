@@ -52,7 +52,15 @@ public static class Lanes
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckGroup(rows.Length, first, count, width, column, Vector512<T>.Count, nameof(rows));
-        ref T start = ref Unsafe.Add(ref MemoryMarshal.GetReference(rows), first * width + column);
+        ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(rows), first * width);
+        if (count == Vector512<T>.Count)
+        {
+            // One value per row: the column is contiguous. Two: two loads and a two-source permute take every other value.
+            if (width == 1) return Vector512.LoadUnsafe(ref row);
+            if (width == 2 && Avx512F.IsSupported)
+                return PickEveryOther(Vector512.LoadUnsafe(ref row), Vector512.LoadUnsafe(ref row, (nuint)Vector512<T>.Count), column);
+        }
+        ref T start = ref Unsafe.Add(ref row, column);
         if (Avx2.IsSupported && count == Vector512<T>.Count)
         {
             // Two 256-bit gathers (.NET exposes no 512-bit gather): lanes 0-7 and 8-15 (float) or 0-3 and 4-7 (double).
@@ -86,9 +94,63 @@ public static class Lanes
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckGroup(rows.Length, first, count, width, column, Vector512<T>.Count, nameof(rows));
-        ref T start = ref Unsafe.Add(ref MemoryMarshal.GetReference(rows), first * width + column);
+        ref T row = ref Unsafe.Add(ref MemoryMarshal.GetReference(rows), first * width);
+        if (count == Vector512<T>.Count)
+        {
+            if (width == 1)
+            {
+                values.StoreUnsafe(ref row);
+                return;
+            }
+            if (width == 2 && Avx512F.IsSupported)
+            {
+                // The two vectors of 8 (16) rows with the column's values put in every other place.
+                nuint half = (nuint)Vector512<T>.Count;
+                var (low, high) = PutEveryOther(Vector512.LoadUnsafe(ref row), Vector512.LoadUnsafe(ref row, half), values, column);
+                low.StoreUnsafe(ref row);
+                high.StoreUnsafe(ref row, half);
+                return;
+            }
+        }
+        ref T start = ref Unsafe.Add(ref row, column);
         ref T lanes = ref Unsafe.As<Vector512<T>, T>(ref values);
         for (int j = 0; j < count; j++) Unsafe.Add(ref start, j * width) = Unsafe.Add(ref lanes, j);
+    }
+
+    /// <summary>Elements <c>column, column + 2, ...</c> of the concatenation <c>low : high</c> (AVX-512 only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<T> PickEveryOther<T>(Vector512<T> low, Vector512<T> high, int column)
+    {
+        if (typeof(T) == typeof(float))
+            return Avx512F.PermuteVar16x32x2(low.AsSingle(), Vector512.CreateSequence(column, 2), high.AsSingle()).As<float, T>();
+        return Avx512F.PermuteVar8x64x2(low.AsDouble(), Vector512.CreateSequence((long)column, 2), high.AsDouble()).As<double, T>();
+    }
+
+    /// <summary>
+    /// <c>low : high</c> with elements <c>column, column + 2, ...</c> replaced by the lanes of <paramref name="values"/>
+    /// (AVX-512 only): the inverse of <see cref="PickEveryOther{T}"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static (Vector512<T> Low, Vector512<T> High) PutEveryOther<T>(Vector512<T> low, Vector512<T> high, Vector512<T> values, int column)
+    {
+        // Index i < Count picks values[i], Count + i keeps the old element i: place p takes values[p / 2] where p % 2 == column.
+        if (typeof(T) == typeof(float))
+        {
+            Vector512<int> place = Vector512<int>.Indices;
+            Vector512<int> mine = Vector512.Equals(place & Vector512<int>.One, Vector512.Create(column));
+            Vector512<int> keep = place + Vector512.Create(16);
+            Vector512<int> lowIndex = Vector512.ConditionalSelect(mine, Vector512.ShiftRightLogical(place, 1), keep);
+            Vector512<int> highIndex = Vector512.ConditionalSelect(mine, Vector512.ShiftRightLogical(place, 1) + Vector512.Create(8), keep);
+            return (Avx512F.PermuteVar16x32x2(values.AsSingle(), lowIndex, low.AsSingle()).As<float, T>(),
+                Avx512F.PermuteVar16x32x2(values.AsSingle(), highIndex, high.AsSingle()).As<float, T>());
+        }
+        Vector512<long> p = Vector512<long>.Indices;
+        Vector512<long> m = Vector512.Equals(p & Vector512<long>.One, Vector512.Create((long)column));
+        Vector512<long> k = p + Vector512.Create(8L);
+        Vector512<long> li = Vector512.ConditionalSelect(m, Vector512.ShiftRightLogical(p, 1), k);
+        Vector512<long> hi = Vector512.ConditionalSelect(m, Vector512.ShiftRightLogical(p, 1) + Vector512.Create(4L), k);
+        return (Avx512F.PermuteVar8x64x2(values.AsDouble(), li, low.AsDouble()).As<double, T>(),
+            Avx512F.PermuteVar8x64x2(values.AsDouble(), hi, high.AsDouble()).As<double, T>());
     }
 
     /// <summary>

@@ -170,6 +170,49 @@ public class LanesTests(ITestOutputHelper output)
         Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.StoreColumn<float>(back, 0, 0, 3, 0, tail));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void EveryWidthLoadsAndStoresItsColumns(int width)
+    {
+        // Widths 1 and 2 have their own full-group paths (a plain load; two loads and a permute); 3 gathers.
+        const int rowCount = 37;
+        float[] rows = Enumerable(rowCount * width);
+        double[] drows = Array.ConvertAll(rows, v => (double)v);
+        var back = new float[rows.Length];
+        var dback = new double[rows.Length];
+        for (int first = 0; first < rowCount; first += 16)
+        {
+            int count = Math.Min(16, rowCount - first);
+            for (int c = 0; c < width; c++)
+            {
+                Vector512<float> v = Lanes.Column<float>(rows, first, count, width, c);
+                for (int j = 0; j < 16; j++) Assert.Equal(j < count ? rows[(first + j) * width + c] : 0, v[j]);
+                Lanes.StoreColumn<float>(back, first, count, width, c, v);
+            }
+        }
+        Assert.Equal(rows, back);
+        for (int first = 0; first < rowCount; first += 8)
+        {
+            int count = Math.Min(8, rowCount - first);
+            for (int c = 0; c < width; c++)
+            {
+                Vector512<double> v = Lanes.Column<double>(drows, first, count, width, c);
+                for (int j = 0; j < 8; j++) Assert.Equal(j < count ? drows[(first + j) * width + c] : 0, v[j]);
+                Lanes.StoreColumn<double>(dback, first, count, width, c, v);
+            }
+        }
+        Assert.Equal(drows, dback);
+    }
+
+    private static float[] Enumerable(int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++) values[i] = i + 1;
+        return values;
+    }
+
     [Fact]
     public void LabelsBecomeOneHotTargetsAndBadLabelsNameTheirSample()
     {

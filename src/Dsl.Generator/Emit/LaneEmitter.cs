@@ -336,7 +336,16 @@ internal static class LaneEmitter
             int i = layer.Index;
             if (layer.Kind == LayerKind.Flatten) continue;
             bool fused = c.KeepsLogits(layer);
-            w.Line($"// L{i} backward: dz = dL/d(W x + b), dW += dz xᵀ and db += dz per lane{(c.NeedsInputGradient(layer) ? ", dx = Wᵀ dz" : "")}.");
+            string input = names.Producer(i) == 0 ? "x" : $"a{names.Producer(i)}";
+            w.Line($"// L{i} backward: dz{i} = dL/dz{i}, where z{i} = W{i} {input} + b{i}.");
+            if (fused)
+                w.Line($"// dz{i} came from the loss, computed with the {DenseEmitter.ActName(layer.Activation)} it is fused with.");
+            else if (layer.Activation == Act.Softmax)
+                w.Line($"// Through the softmax: dz{i} = a{i} (da{i} - Σ da{i} a{i}), the Jacobian diag(a) - a aᵀ applied to da{i}.");
+            else if (layer.Activation == Act.Linear)
+                w.Line($"// Linear: dz{i} = da{i}.");
+            else
+                w.Line($"// Through the {DenseEmitter.ActName(layer.Activation)}: dz{i} = da{i} {DerivativeText(layer.Activation, i)}, written with the output a{i}.");
             if (!fused)
             {
                 if (layer.Activation == Act.Softmax)
@@ -347,10 +356,12 @@ internal static class LaneEmitter
                 else
                     for (int o = 0; o < layer.OutSize; o++) w.Line($"var dz{i}_{o} = {Derivative(layer.Activation, $"da{i}_{o}", $"a{i}_{o}")};");
             }
+            w.Line($"// Per lane: gw{i} += dz{i} {input}ᵀ, gb{i} += dz{i}.");
             for (int o = 0; o < layer.OutSize; o++)
                 w.Line(string.Join(" ", Enumerable.Range(0, layer.InSize).Select(k => $"gw{i}_{o}_{k} += dz{i}_{o} * {names.Input(i, k)};")) + $" gb{i}_{o} += dz{i}_{o};");
             if (!c.NeedsInputGradient(layer)) continue;
             int below = names.Producer(i);
+            w.Line($"// Down to L{below}: da{below} = W{i}ᵀ dz{i}.");
             for (int k = 0; k < layer.InSize; k++)
                 w.Line($"var da{below}_{k} = " + string.Join(" + ", Enumerable.Range(0, layer.OutSize).Select(o => $"w{i}_{o}_{k} * dz{i}_{o}")) + ";");
         }
@@ -369,6 +380,15 @@ internal static class LaneEmitter
         Act.ReLU => $"Lanes.ReLU({z})",
         Act.Softplus => $"Lanes.Softplus({z})",
         _ => z,
+    };
+
+    private static string DerivativeText(Act act, int i) => act switch
+    {
+        Act.Sigmoid => $"a{i} (1 - a{i})",
+        Act.Tanh => $"(1 - a{i}²)",
+        Act.ReLU => $"[a{i} > 0]",
+        Act.Softplus => $"(1 - exp(-a{i})), the sigmoid of z{i}",
+        _ => "",
     };
 
     private static string Derivative(Act act, string da, string a) => act switch

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
+using System.Reflection;
+using System.Runtime.Intrinsics;
 using Dsl;
 using Xunit;
 
@@ -31,7 +33,8 @@ public partial class LaneDoubleMixedBce;
 public partial class LaneDoubleSoftmaxSse;
 
 /// <summary>
-/// The lanes path (groups of 16 float or 8 double samples, one per SIMD lane, padded at the tail) against a plain
+/// The lanes path (groups of 16 float or 8 double samples with AVX-512, else of Vector&lt;T&gt;.Count, one per SIMD lane,
+/// padded at the tail), both of its vector types, against a plain
 /// per-sample reference written here in double precision: loss, every gradient and the outputs, for every batch size
 /// from 1 to 40, so every tail length occurs. Also: a sample's output does not depend on where its group ends, and the
 /// path does not depend on the worker count.
@@ -63,7 +66,7 @@ public class LanesPathTests
     {
         Case c = Cases[name];
         object net = c.Create(3);
-        Assert.NotNull(net.GetType().GetField("LaneCount")); // the generator chose the lanes path for this model
+        Assert.True(IsLanes(net.GetType())); // the generator chose the lanes path for this model
         if (net is ITrainable<float> f) Check(f, c, name, absolute: 5e-7, relative: 1e-5);
         else Check((ITrainable<double>)net, c, name, absolute: 1e-15, relative: 1e-12);
     }
@@ -90,33 +93,59 @@ public class LanesPathTests
             var (expectedLoss, expectedGradient, expectedOutput) = reference.Run(parameters, xd, td, batch);
             string where = $"{name}, batch {batch}";
 
-            T loss = net.TrainStep(x, t);
-            Near(expectedLoss, double.CreateTruncating(loss), absolute, relative, $"{where}: loss");
-            T[] gradient = net.Gradients.ToArray();
-            for (int i = 0; i < gradient.Length; i++)
-                Near(expectedGradient[i], double.CreateTruncating(gradient[i]), absolute, relative, $"{where}: gradient {i}");
-
-            // Labels (one-hot, or the label itself for one output) train exactly like the targets they stand for.
-            if (c.Loss == Loss.CrossEntropy || net.OutputSize == 1)
+            // Both vector types the lanes methods are written for, whichever this processor picks, then the public methods.
+            foreach (string flavour in new[] { "512", "Vector" })
             {
-                Assert.Equal(loss, net.TrainStep(x, labels));
-                Assert.Equal(gradient, net.Gradients.ToArray());
-            }
+                var train = Lanes<TrainLanes<T>>(net, "TrainLanes" + flavour);
+                var forward = Lanes<ForwardLanes<T>>(net, "ForwardLanes" + flavour);
+                string at = $"{where}, Vector{(flavour == "512" ? "512" : "")}";
 
-            var y = new T[batch * net.OutputSize];
-            net.Forward(x, y);
-            for (int i = 0; i < y.Length; i++)
-                Near(expectedOutput[i], double.CreateTruncating(y[i]), absolute, relative, $"{where}: output {i}");
+                T loss = train(x, t, default, batch);
+                Near(expectedLoss, double.CreateTruncating(loss), absolute, relative, $"{at}: loss");
+                T[] gradient = net.Gradients.ToArray();
+                for (int i = 0; i < gradient.Length; i++)
+                    Near(expectedGradient[i], double.CreateTruncating(gradient[i]), absolute, relative, $"{at}: gradient {i}");
 
-            // Each sample alone gives the same bits as inside the batch: padded lanes change nothing.
-            var alone = new T[net.OutputSize];
-            for (int s = 0; s < batch; s++)
-            {
-                net.Forward(x.AsSpan(s * net.InputSize, net.InputSize), alone);
-                Assert.Equal(y.AsSpan(s * net.OutputSize, net.OutputSize).ToArray(), alone);
+                // Labels (one-hot, or the label itself for one output) train exactly like the targets they stand for.
+                if (c.Loss == Loss.CrossEntropy || net.OutputSize == 1)
+                {
+                    Assert.Equal(loss, train(x, default, labels, batch));
+                    Assert.Equal(gradient, net.Gradients.ToArray());
+                }
+
+                var y = new T[batch * net.OutputSize];
+                forward(x, y, batch);
+                for (int i = 0; i < y.Length; i++)
+                    Near(expectedOutput[i], double.CreateTruncating(y[i]), absolute, relative, $"{at}: output {i}");
+
+                // Each sample alone gives the same bits as inside the batch: padded lanes change nothing.
+                var alone = new T[net.OutputSize];
+                for (int s = 0; s < batch; s++)
+                {
+                    forward(x.AsSpan(s * net.InputSize, net.InputSize), alone, 1);
+                    Assert.Equal(y.AsSpan(s * net.OutputSize, net.OutputSize).ToArray(), alone);
+                }
+
+                // The public methods run one of the two, bit for bit.
+                if (flavour == (Vector512.IsHardwareAccelerated ? "512" : "Vector"))
+                {
+                    Assert.Equal(loss, net.TrainStep(x, t));
+                    Assert.Equal(gradient, net.Gradients.ToArray());
+                    var viaForward = new T[y.Length];
+                    net.Forward(x, viaForward);
+                    Assert.Equal(y, viaForward);
+                }
             }
         }
     }
+
+    private delegate T TrainLanes<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> target, ReadOnlySpan<int> labels, int batch);
+
+    private delegate void ForwardLanes<T>(ReadOnlySpan<T> input, Span<T> output, int batch);
+
+    /// <summary>A private lanes method of a generated model, bound to it.</summary>
+    private static TDelegate Lanes<TDelegate>(object net, string method) where TDelegate : Delegate
+        => net.GetType().GetMethod(method, BindingFlags.NonPublic | BindingFlags.Instance)!.CreateDelegate<TDelegate>(net);
 
     private static void Near(double expected, double actual, double absolute, double relative, string what)
     {
@@ -140,14 +169,19 @@ public class LanesPathTests
         Assert.Throws<ArgumentException>(() => net.TrainStep(Array.Empty<float>(), Array.Empty<int>()));
     }
 
+    /// <summary>Whether a generated model class took the lanes path: it has <c>ForwardLanes512</c> and no tiles.</summary>
+    private static bool IsLanes(Type model)
+        => model.GetMethod("ForwardLanes512", BindingFlags.NonPublic | BindingFlags.Instance) is not null && model.GetField("TileSize") is null;
+
     [Fact]
     public void ModelsAboveTheThresholdKeepTheTilePath()
     {
-        Assert.Null(typeof(KernelCe).GetField("LaneCount")); // 20 x 16 + 16 x 12 + ... multiply-adds
+        Assert.False(IsLanes(typeof(KernelCe))); // 20 x 16 + 16 x 12 + ... multiply-adds
         Assert.NotNull(typeof(KernelCe).GetField("TileSize"));
-        Assert.Null(typeof(DenseDropout).GetField("LaneCount")); // dropout is not a lanes layer
-        Assert.NotNull(typeof(Samples.Moons.MoonsNetH50).GetField("LaneCount")); // 2 x 50 + 50 x 2 = 200
-        Assert.Null(typeof(Samples.Moons.MoonsNetH20).GetField("TileSize"));
+        Assert.False(IsLanes(typeof(DenseDropout))); // dropout is not a lanes layer
+        Assert.True(IsLanes(typeof(Samples.Moons.MoonsNetH50))); // 2 x 50 + 50 x 2 = 200
+        Assert.True(IsLanes(typeof(InferenceOnly))); // no loss: Forward only
+        Assert.False(IsLanes(typeof(ConvDropout)));
     }
 
     [Fact]

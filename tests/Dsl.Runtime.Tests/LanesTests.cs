@@ -1,4 +1,6 @@
 using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Xunit;
 using Xunit.Abstractions;
@@ -49,64 +51,101 @@ public class LanesTests(ITestOutputHelper output)
         return Math.Clamp(x, lo, hi);
     }
 
-    private double WorstFloat(string name, Func<Vector512<float>, Vector512<float>> f, Func<double, double> exact, double lo, double hi)
+    /// <summary>A lane function as a function of arrays: the vector type decides the array length (its lane count).</summary>
+    private static Func<float[], float[]> Lanes512(Func<Vector512<float>, Vector512<float>> f) => x => ToArray(f(Vector512.Create(x)));
+    private static Func<float[], float[]> LanesOfVector(Func<Vector<float>, Vector<float>> f) => x => ToArray(f(new Vector<float>(x)));
+    private static Func<double[], double[]> Lanes512(Func<Vector512<double>, Vector512<double>> f) => x => ToArray(f(Vector512.Create(x)));
+    private static Func<double[], double[]> LanesOfVector(Func<Vector<double>, Vector<double>> f) => x => ToArray(f(new Vector<double>(x)));
+
+    private static T[] ToArray<T>(Vector512<T> v) where T : unmanaged
+    {
+        var a = new T[Vector512<T>.Count];
+        v.CopyTo(a);
+        return a;
+    }
+
+    private static T[] ToArray<T>(Vector<T> v) where T : unmanaged
+    {
+        var a = new T[Vector<T>.Count];
+        v.CopyTo(a);
+        return a;
+    }
+
+    private double WorstFloat(string name, int lanes, Func<float[], float[]> f, Func<double, double> exact, double lo, double hi, bool positive = false)
     {
         var random = new Random(name.Length * 31 + 7);
-        var x = new float[16];
+        var x = new float[lanes];
         double worst = 0, at = 0;
-        for (int i = 0; i < Samples / 16; i++)
+        for (int i = 0; i < Samples / lanes; i++)
         {
-            for (int j = 0; j < 16; j++) x[j] = (float)Argument(random, i * 16 + j, lo, hi);
-            Vector512<float> y = f(Vector512.Create(x));
-            for (int j = 0; j < 16; j++)
+            for (int j = 0; j < lanes; j++) x[j] = (float)Argument(random, i * lanes + j, lo, hi);
+            if (positive) for (int j = 0; j < lanes; j++) x[j] = Math.Abs(x[j]);
+            float[] y = f(x);
+            for (int j = 0; j < lanes; j++)
             {
                 double error = FloatUlps(exact(x[j]), y[j]);
                 if (error > worst) (worst, at) = (error, x[j]);
             }
         }
-        output.WriteLine($"{name} (float): max error {worst:F2} ulp at {at:R}");
+        output.WriteLine($"{name} (float, {lanes} lanes): max error {worst:F2} ulp at {at:R}");
         return worst;
     }
 
-    private double WorstDouble(string name, Func<Vector512<double>, Vector512<double>> f, Func<double, double> exact, double lo, double hi)
+    private double WorstDouble(string name, int lanes, Func<double[], double[]> f, Func<double, double> exact, double lo, double hi, bool positive = false)
     {
         var random = new Random(name.Length * 37 + 11);
-        var x = new double[8];
+        var x = new double[lanes];
         double worst = 0, at = 0;
-        for (int i = 0; i < Samples / 8; i++)
+        for (int i = 0; i < Samples / lanes; i++)
         {
-            for (int j = 0; j < 8; j++) x[j] = Argument(random, i * 8 + j, lo, hi);
-            Vector512<double> y = f(Vector512.Create(x));
-            for (int j = 0; j < 8; j++)
+            for (int j = 0; j < lanes; j++) x[j] = Argument(random, i * lanes + j, lo, hi);
+            if (positive) for (int j = 0; j < lanes; j++) x[j] = Math.Abs(x[j]);
+            double[] y = f(x);
+            for (int j = 0; j < lanes; j++)
             {
                 double error = DoubleUlps(exact(x[j]), y[j]);
                 if (error > worst) (worst, at) = (error, x[j]);
             }
         }
-        output.WriteLine($"{name} (double): max error {worst:F2} ulp at {at:R}");
+        output.WriteLine($"{name} (double, {lanes} lanes): max error {worst:F2} ulp at {at:R}");
         return worst;
     }
 
     [Fact]
     public void FloatFunctionsAreAccurateToAFewUlps()
     {
-        Assert.InRange(WorstFloat("Exp", Lanes.Exp, Math.Exp, -87, 88), 0, 1.5);
-        Assert.InRange(WorstFloat("Log", v => Lanes.Log(Vector512.Abs(v)), x => Math.Log(Math.Abs(x)), -1e30, 1e30), 0, 2);
-        Assert.InRange(WorstFloat("Tanh", Lanes.Tanh, Math.Tanh, -20, 20), 0, 3);
-        Assert.InRange(WorstFloat("Sigmoid", Lanes.Sigmoid, Sigmoid, -80, 80), 0, 3);
-        Assert.InRange(WorstFloat("Softplus", Lanes.Softplus, Softplus, -80, 80), 0, 3);
-        Assert.InRange(WorstFloat("SoftplusDerivative", v => Lanes.SoftplusDerivative(Lanes.Softplus(v)), Sigmoid, -80, 80), 0, 4);
+        // Vector512 and Vector carry the same algorithms; both are measured.
+        foreach (var (lanes, wrap) in new (int, Func<Func<Vector512<float>, Vector512<float>>, Func<Vector<float>, Vector<float>>, Func<float[], float[]>>)[]
+        {
+            (16, (f512, _) => Lanes512(f512)),
+            (Vector<float>.Count, (_, fv) => LanesOfVector(fv)),
+        })
+        {
+            Assert.InRange(WorstFloat("Exp", lanes, wrap(Lanes.Exp, Lanes.Exp), Math.Exp, -87, 88), 0, 1.5);
+            Assert.InRange(WorstFloat("Log", lanes, wrap(Lanes.Log, Lanes.Log), Math.Log, -1e30, 1e30, positive: true), 0, 2);
+            Assert.InRange(WorstFloat("Tanh", lanes, wrap(Lanes.Tanh, Lanes.Tanh), Math.Tanh, -20, 20), 0, 3);
+            Assert.InRange(WorstFloat("Sigmoid", lanes, wrap(Lanes.Sigmoid, Lanes.Sigmoid), Sigmoid, -80, 80), 0, 3);
+            Assert.InRange(WorstFloat("Softplus", lanes, wrap(Lanes.Softplus, Lanes.Softplus), Softplus, -80, 80), 0, 3);
+            Assert.InRange(WorstFloat("SoftplusDerivative", lanes, wrap(v => Lanes.SoftplusDerivative(Lanes.Softplus(v)), v => Lanes.SoftplusDerivative(Lanes.Softplus(v))), Sigmoid, -80, 80), 0, 4);
+        }
     }
 
     [Fact]
     public void DoubleFunctionsAreAccurateToAFewUlps()
     {
-        Assert.InRange(WorstDouble("Exp", Lanes.Exp, Math.Exp, -700, 700), 0, 2);
-        Assert.InRange(WorstDouble("Log", v => Lanes.Log(Vector512.Abs(v)), x => Math.Log(Math.Abs(x)), -1e300, 1e300), 0, 2);
-        Assert.InRange(WorstDouble("Tanh", Lanes.Tanh, Math.Tanh, -40, 40), 0, 4);
-        Assert.InRange(WorstDouble("Sigmoid", Lanes.Sigmoid, Sigmoid, -700, 700), 0, 4);
-        Assert.InRange(WorstDouble("Softplus", Lanes.Softplus, Softplus, -700, 700), 0, 6);
-        Assert.InRange(WorstDouble("SoftplusDerivative", v => Lanes.SoftplusDerivative(Lanes.Softplus(v)), Sigmoid, -700, 700), 0, 6);
+        foreach (var (lanes, wrap) in new (int, Func<Func<Vector512<double>, Vector512<double>>, Func<Vector<double>, Vector<double>>, Func<double[], double[]>>)[]
+        {
+            (8, (f512, _) => Lanes512(f512)),
+            (Vector<double>.Count, (_, fv) => LanesOfVector(fv)),
+        })
+        {
+            Assert.InRange(WorstDouble("Exp", lanes, wrap(Lanes.Exp, Lanes.Exp), Math.Exp, -700, 700), 0, 2);
+            Assert.InRange(WorstDouble("Log", lanes, wrap(Lanes.Log, Lanes.Log), Math.Log, -1e300, 1e300, positive: true), 0, 2);
+            Assert.InRange(WorstDouble("Tanh", lanes, wrap(Lanes.Tanh, Lanes.Tanh), Math.Tanh, -40, 40), 0, 4);
+            Assert.InRange(WorstDouble("Sigmoid", lanes, wrap(Lanes.Sigmoid, Lanes.Sigmoid), Sigmoid, -700, 700), 0, 4);
+            Assert.InRange(WorstDouble("Softplus", lanes, wrap(Lanes.Softplus, Lanes.Softplus), Softplus, -700, 700), 0, 6);
+            Assert.InRange(WorstDouble("SoftplusDerivative", lanes, wrap(v => Lanes.SoftplusDerivative(Lanes.Softplus(v)), v => Lanes.SoftplusDerivative(Lanes.Softplus(v))), Sigmoid, -700, 700), 0, 6);
+        }
     }
 
     [Fact]
@@ -148,26 +187,26 @@ public class LanesTests(ITestOutputHelper output)
         float[] rows = new float[60];
         for (int r = 0; r < 20; r++)
             for (int c = 0; c < 3; c++) rows[r * 3 + c] = 10 * r + c;
-        Vector512<float> full = Lanes.Column<float>(rows, 2, 16, 3, 1);
+        Vector512<float> full = Lanes.Column512<float>(rows, 2, 16, 3, 1);
         for (int j = 0; j < 16; j++) Assert.Equal(10 * (2 + j) + 1, full[j]);
-        Vector512<float> tail = Lanes.Column<float>(rows, 16, 4, 3, 2);
+        Vector512<float> tail = Lanes.Column512<float>(rows, 16, 4, 3, 2);
         for (int j = 0; j < 16; j++) Assert.Equal(j < 4 ? 10 * (16 + j) + 2 : 0, tail[j]);
 
         double[] drows = new double[60];
         for (int i = 0; i < 60; i++) drows[i] = rows[i];
-        Vector512<double> d = Lanes.Column<double>(drows, 12, 8, 3, 0);
+        Vector512<double> d = Lanes.Column512<double>(drows, 12, 8, 3, 0);
         for (int j = 0; j < 8; j++) Assert.Equal(10 * (12 + j), d[j]);
 
         // StoreColumn writes back the first count lanes only.
         var back = new float[60];
-        Lanes.StoreColumn<float>(back, 16, 4, 3, 2, tail);
+        Lanes.StoreColumn(back, 16, 4, 3, 2, tail);
         for (int i = 0; i < 60; i++) Assert.Equal(i >= 48 && i % 3 == 2 ? rows[i] : 0, back[i]);
 
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Column<float>(rows, 10, 16, 3, 0));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Column512<float>(rows, 10, 16, 3, 0));
         Assert.Contains("rows 10 .. 25", error.Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Column<float>(rows, 0, 17, 3, 0));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Column<float>(rows, 0, 16, 3, 3));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.StoreColumn<float>(back, 0, 0, 3, 0, tail));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Column512<float>(rows, 0, 17, 3, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Column512<float>(rows, 0, 16, 3, 3));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.StoreColumn(back, 0, 0, 3, 0, tail));
     }
 
     [Theory]
@@ -180,30 +219,39 @@ public class LanesTests(ITestOutputHelper output)
         const int rowCount = 37;
         float[] rows = Enumerable(rowCount * width);
         double[] drows = Array.ConvertAll(rows, v => (double)v);
-        var back = new float[rows.Length];
-        var dback = new double[rows.Length];
-        for (int first = 0; first < rowCount; first += 16)
+        RoundTrip<Vector512<float>, float>(rows, width);
+        RoundTrip<Vector<float>, float>(rows, width);
+        RoundTrip<Vector512<double>, double>(drows, width);
+        RoundTrip<Vector<double>, double>(drows, width);
+    }
+
+    /// <summary>Every column of every group read, checked lane by lane (0 past the batch), and written back.</summary>
+    private static void RoundTrip<V, T>(T[] rows, int width) where V : struct where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int lanes = Unsafe.SizeOf<V>() / Unsafe.SizeOf<T>(), rowCount = rows.Length / width;
+        var back = new T[rows.Length];
+        for (int first = 0; first < rowCount; first += lanes)
         {
-            int count = Math.Min(16, rowCount - first);
+            int count = Math.Min(lanes, rowCount - first);
             for (int c = 0; c < width; c++)
             {
-                Vector512<float> v = Lanes.Column<float>(rows, first, count, width, c);
-                for (int j = 0; j < 16; j++) Assert.Equal(j < count ? rows[(first + j) * width + c] : 0, v[j]);
-                Lanes.StoreColumn<float>(back, first, count, width, c, v);
+                T[] values;
+                if (typeof(V) == typeof(Vector512<T>))
+                {
+                    Vector512<T> v = Lanes.Column512<T>(rows, first, count, width, c);
+                    values = ToArray(v);
+                    Lanes.StoreColumn<T>(back, first, count, width, c, v);
+                }
+                else
+                {
+                    Vector<T> v = Lanes.ColumnVector<T>(rows, first, count, width, c);
+                    values = ToArray(v);
+                    Lanes.StoreColumn<T>(back, first, count, width, c, v);
+                }
+                for (int j = 0; j < lanes; j++) Assert.Equal(j < count ? rows[(first + j) * width + c] : T.Zero, values[j]);
             }
         }
         Assert.Equal(rows, back);
-        for (int first = 0; first < rowCount; first += 8)
-        {
-            int count = Math.Min(8, rowCount - first);
-            for (int c = 0; c < width; c++)
-            {
-                Vector512<double> v = Lanes.Column<double>(drows, first, count, width, c);
-                for (int j = 0; j < 8; j++) Assert.Equal(j < count ? drows[(first + j) * width + c] : 0, v[j]);
-                Lanes.StoreColumn<double>(dback, first, count, width, c, v);
-            }
-        }
-        Assert.Equal(drows, dback);
     }
 
     private static float[] Enumerable(int length)
@@ -217,33 +265,35 @@ public class LanesTests(ITestOutputHelper output)
     public void LabelsBecomeOneHotTargetsAndBadLabelsNameTheirSample()
     {
         int[] labels = [2, 0, 1, 1, 2, 0, 0, 1, 2, 2, 1, 0, 1, 2, 0, 1, 2, 0];
-        Vector512<float> full = Lanes.Labels<float>(labels, 0, 16, 3);
+        Vector512<float> full = Lanes.Labels512<float>(labels, 0, 16, 3);
         for (int k = 0; k < 3; k++)
         {
             Vector512<float> t = Lanes.OneHot(full, k);
             for (int j = 0; j < 16; j++) Assert.Equal(labels[j] == k ? 1f : 0f, t[j]);
         }
-        Vector512<double> tail = Lanes.Labels<double>(labels, 16, 2, 3); // samples 16 and 17, then padding
+        Vector512<double> tail = Lanes.Labels512<double>(labels, 16, 2, 3); // samples 16 and 17, then padding
         Assert.Equal(2.0, tail[0]);
         for (int j = 1; j < 8; j++) Assert.Equal(0.0, tail[j]);
-        Vector512<float> single = Lanes.Labels<float>([1, 0, 1], 0, 3, 1); // one output: the label is the target
+        Vector512<float> single = Lanes.Labels512<float>([1, 0, 1], 0, 3, 1); // one output: the label is the target
         Assert.Equal(1f, single[0]);
         Assert.Equal(0f, single[1]);
         Assert.Equal(1f, single[2]);
         int[] bad = [0, 1, 3, 1];
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Labels<float>(bad, 0, 4, 3));
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Labels512<float>(bad, 0, 4, 3));
         Assert.Contains("Label of sample 2 must be a class in [0, 3), found 3.", error.Message, StringComparison.Ordinal);
-        error = Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Labels<float>([0, 1, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0, 16, 1));
+        error = Assert.Throws<ArgumentOutOfRangeException>(() => Lanes.Labels512<float>([0, 1, 1, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0, 16, 1));
         Assert.Contains("Label of sample 4 must be 0 or 1 for a model with one output, found 2.", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void MasksAndSums()
     {
-        Vector512<float> keep = Lanes.FirstLanes<float>(5);
+        Vector512<float> keep = Lanes.FirstLanes512<float>(5);
         for (int j = 0; j < 16; j++) Assert.Equal(j < 5 ? 1f : 0f, keep[j]);
-        Vector512<double> keepDouble = Lanes.FirstLanes<double>(8);
+        Vector512<double> keepDouble = Lanes.FirstLanes512<double>(8);
         Assert.Equal(8.0, Lanes.Sum(keepDouble));
+        Vector<float> keepVector = Lanes.FirstLanesVector<float>(3);
+        Assert.Equal(3f, Lanes.Sum(keepVector));
         // Lane j meets lane j + 8 first: 1e8 and -1e8 cancel before the 1 is added (left to right, the 1 would be lost).
         var values = new float[16];
         values[0] = 1e8f; values[8] = -1e8f; values[1] = 1f;
@@ -251,5 +301,6 @@ public class LanesTests(ITestOutputHelper output)
         var sequence = new float[16];
         for (int j = 0; j < 16; j++) sequence[j] = j + 1;
         Assert.Equal(136f, Lanes.Sum(Vector512.Create(sequence)));
+        Assert.Equal(Vector<float>.Count * (Vector<float>.Count + 1) / 2, Lanes.Sum(new Vector<float>(sequence)));
     }
 }

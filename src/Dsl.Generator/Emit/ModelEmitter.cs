@@ -19,7 +19,7 @@ internal static class ModelEmitter
         w.Line();
         w.Line("using System;");
         w.Line("using System.Collections.Generic;");
-        if (LaneEmitter.Applies(c)) w.Line("using System.Runtime.Intrinsics;");
+        if (LaneEmitter.Applies(c)) w.Line("using System.Numerics;").Line("using System.Runtime.Intrinsics;");
         w.Line("using Dsl.Runtime;");
         w.Line();
         if (model.Namespace.Length > 0)
@@ -124,13 +124,12 @@ internal static class ModelEmitter
         w.Line("/// <summary>Number of trainable parameters: the length of <see cref=\"Parameters\"/> and <see cref=\"Gradients\"/>.</summary>");
         w.Line($"public const int ParameterCount = {EmitContext.Int(c.ParameterCount)};");
         w.Line();
-        if (LaneEmitter.Applies(c)) LaneEmitter.EmitLaneCount(w, c);
-        else
+        if (!LaneEmitter.Applies(c)) // the lanes path has no tiles
         {
             w.Line("/// <summary>Samples per pass through the layer buffers: larger batches are processed in tiles of this many, smaller ones in one.</summary>");
             w.Line($"public const int TileSize = {EmitContext.Int(ShapeMath.TileSize)};");
+            w.Line();
         }
-        w.Line();
         w.Line("/// <summary>The layer table, like Keras' <c>model.summary()</c>: each layer's output shape, parameter count and offset.</summary>");
         w.Line("public const string Summary =");
         for (int k = 0; k < table.Length; k++)

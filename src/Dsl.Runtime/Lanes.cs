@@ -22,14 +22,14 @@ namespace Dsl.Runtime;
 /// fallback the JIT stops inlining in methods this large, about 20 times slower. Results depend on the lane count (it
 /// decides which samples share a partial sum), so they are reproducible on one machine whatever the number of threads,
 /// but may differ in the last bits between an AVX-512 and an AVX2 machine.</para>
-/// <para>.NET 10's <see cref="Vector512.Exp(Vector512{float})"/> and <see cref="Vector512.Log(Vector512{float})"/> are
-/// as accurate but were measured at 20-40 ns per 16 floats on the reference machine (they compute in double), the whole
-/// budget of a group; so the functions are written out: a Cody-Waite reduction <c>x = n ln2 + r</c>,
-/// <c>|r| &lt;= ln2 / 2</c>, and the Taylor series of <c>expm1(r)</c> to <c>r^7/7!</c> (float; truncation below 1.3e-8
-/// relative) or <c>r^13/13!</c> (double; below 1e-17); logarithms reduce <c>x = 2^e f</c> with <c>f</c> in [√½, √2) and
-/// sum <c>log f = 2 atanh(s)</c>, <c>s = (f - 1) / (f + 1)</c>, to <c>s^9</c> (float) or <c>s^21</c> (double). The error
-/// bounds in the summaries are those <c>LanesTests</c> asserts against <see cref="Math"/> (measured maxima in
-/// docs/perf-lanes.md).</para>
+/// <para>Exponentials are written out here: .NET 10's <see cref="Vector512.Exp(Vector512{float})"/> is as accurate but
+/// computes in double (5.7 ns per 16 floats on the reference machine, against 3.0 ns), and .NET has no vector
+/// <c>expm1</c>, which tanh and the softplus derivative need near 0. The reduction is Cody-Waite, <c>x = n ln2 + r</c>,
+/// <c>|r| &lt;= ln2 / 2</c>, then the Taylor series of <c>expm1(r)</c> to <c>r^7/7!</c> (float; truncation below 1.3e-8
+/// relative) or <c>r^13/13!</c> (double; below 1e-17); softplus's <c>log1p(u)</c>, <c>u</c> in [0, 1], reduces exactly to
+/// <c>2 atanh(s)</c>, <c>|s| &lt;= 0.1716</c>, summed to <c>s^9</c> (float) or <c>s^21</c> (double). The logarithm of the
+/// loss is .NET's. The error bounds in the summaries are those <c>LanesTests</c> asserts against <see cref="Math"/>
+/// (measured maxima and costs in docs/perf-lanes.md).</para>
 /// </remarks>
 public static partial class Lanes
 {

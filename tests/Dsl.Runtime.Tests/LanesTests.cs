@@ -140,7 +140,7 @@ public class LanesTests(ITestOutputHelper output)
         })
         {
             Assert.InRange(WorstDouble("Exp", lanes, wrap(Lanes.Exp, Lanes.Exp), Math.Exp, -700, 700), 0, 2);
-            Assert.InRange(WorstDouble("Log", lanes, wrap(Lanes.Log, Lanes.Log), Math.Log, -1e300, 1e300, positive: true), 0, 2);
+            Assert.InRange(WorstDouble("Log", lanes, wrap(Lanes.Log, Lanes.Log), Math.Log, -1e300, 1e300, positive: true), 0, 3);
             Assert.InRange(WorstDouble("Tanh", lanes, wrap(Lanes.Tanh, Lanes.Tanh), Math.Tanh, -40, 40), 0, 4);
             Assert.InRange(WorstDouble("Sigmoid", lanes, wrap(Lanes.Sigmoid, Lanes.Sigmoid), Sigmoid, -700, 700), 0, 4);
             Assert.InRange(WorstDouble("Softplus", lanes, wrap(Lanes.Softplus, Lanes.Softplus), Softplus, -700, 700), 0, 6);

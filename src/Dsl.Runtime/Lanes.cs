@@ -128,7 +128,7 @@ public static partial class Lanes
 /// <summary>The group operations behind <see cref="Lanes"/>, written once over the vector type <c>V</c> (Vector512 or Vector of T).</summary>
 internal static class LaneGroups
 {
-
+    /// <summary>See <see cref="Lanes.Sum{T}(Vector512{T})"/>: halves added until one 128-bit vector is left, then its lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T Sum<V, T>(V v) where V : struct where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -149,6 +149,7 @@ internal static class LaneGroups
         return (v128.GetElement(0) + v128.GetElement(2)) + (v128.GetElement(1) + v128.GetElement(3));
     }
 
+    /// <summary>See <see cref="Lanes.Column512{T}"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static unsafe V Column<V, T>(ReadOnlySpan<T> rows, int first, int count, int width, int column)
         where V : struct where T : unmanaged
@@ -188,6 +189,7 @@ internal static class LaneGroups
         return result;
     }
 
+    /// <summary>See <see cref="Lanes.StoreColumn{T}(Span{T}, int, int, int, int, Vector512{T})"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void StoreColumn<V, T>(Span<T> rows, int first, int count, int width, int column, V values)
         where V : struct where T : unmanaged

@@ -6,9 +6,10 @@ namespace Dsl.Generator.Emit;
 
 /// <summary>
 /// Writes the "lanes" path of tiny networks: instead of one sample at a time, a group of as many samples as a SIMD vector
-/// has lanes runs through the network at once, one sample per lane. Every unit is one vector statement over the group, <c>a1_0 = Lanes.Tanh(b1_0 + w1_0_0 * x0 + w1_0_1 * x1)</c>,
-/// with each weight broadcast to all lanes; forward, loss and backward of a group stay in registers, and each parameter's
-/// gradient is summed per lane over the groups and across the lanes once at the end, in a fixed order.
+/// has lanes runs through the network at once, one sample per lane. Every unit is one vector statement over the group,
+/// <c>a1_0 = Lanes.Tanh(b1_0 + w1_0_0 * x0 + w1_0_1 * x1)</c>, with each weight broadcast to all lanes; forward, loss and
+/// backward of a group stay in registers, and each parameter's gradient is summed per lane over the groups and across
+/// the lanes once at the end, in a fixed order.
 /// </summary>
 /// <remarks>
 /// The lanes methods are written twice from one template: over <c>Vector512&lt;T&gt;</c> (16 floats, 8 doubles) for
@@ -21,7 +22,7 @@ internal static class LaneEmitter
 {
     /// <summary>
     /// Networks with at most this many multiply-adds per sample over all their layers (Σ inputs x units) take the lanes
-    /// path. Above it the training method, whose IL grows by about 120 bytes per multiply-add, nears the 60,000 bytes
+    /// path. Above it the training method, whose IL grows by 120-190 bytes per multiply-add, nears the 60,000 bytes
     /// past which the JIT compiles a method without optimisation (measured in docs/perf-lanes.md).
     /// </summary>
     public const int Threshold = 256;
@@ -74,6 +75,7 @@ internal static class LaneEmitter
         /// <summary>The static class of the vector type: <c>Vector512</c> or <c>Vector</c>.</summary>
         public string Static { get; }
 
+        /// <summary>The vector type of <paramref name="t"/> values, as C#.</summary>
         public string Type(string t) => $"{Static}<{t}>";
 
         /// <summary>The vector type as XML documentation text.</summary>
@@ -103,7 +105,10 @@ internal static class LaneEmitter
         w.Line($"private readonly {T}[] _gradients = new {T}[ParameterCount];");
     }
 
-    /// <summary><c>Forward</c>, and for a model with a loss both <c>TrainStep</c> overloads, <c>TrainLanes</c> and <c>Penalty</c>.</summary>
+    /// <summary>
+    /// <c>Forward</c> with <c>ForwardLanes512</c>/<c>ForwardLanesVector</c>, and for a model with a loss both <c>TrainStep</c>
+    /// overloads, <c>TrainLanes512</c>/<c>TrainLanesVector</c> and <c>Penalty</c>.
+    /// </summary>
     public static void EmitMethods(CodeWriter w, EmitContext c)
     {
         EmitForward(w, c);
@@ -357,7 +362,7 @@ internal static class LaneEmitter
         LayerSpec last = c.Last!;
         int i = last.Index, k = last.OutSize;
         string T = c.T;
-        string targets(string f) => string.Join(" + ", Enumerable.Range(0, k).Select(o => string.Format(f, o)));
+        string targets(string format) => string.Join(" + ", Enumerable.Range(0, k).Select(o => string.Format(format, o)));
         if (c.FusedLoss && c.Model.Loss == Loss.CrossEntropy)
         {
             w.Line("// Loss: softmax + cross-entropy from the logits, -Σ t log p = Σ t (lse - z) with lse = m + log Σ exp(z - m);");

@@ -26,7 +26,7 @@ internal static class DenseEmitter
                 string weights = $"_parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), _parameters.AsSpan(L{i}_Bias, {outSize})";
                 if (logits)
                 {
-                    w.Line($"// z = W x + b for every sample: [n, {inSize}] x [{inSize}, {outSize}] by the runtime's blocked SIMD product, split across cores.");
+                    w.Line($"// z = W x + b for every sample: [n, {inSize}] x [{inSize}, {outSize}] by the runtime's blocked SIMD product, split across cores when large.");
                     w.Line($"Gemm.DenseForward<{T}>(z, x, {weights}, n, {inSize}, {outSize});");
                     w.Line($"// y = {ActName(layer.Activation)}(z), keeping z for the fused loss.");
                     w.Line($"z.Slice(0, n * {outSize}).CopyTo(y);");
@@ -37,8 +37,8 @@ internal static class DenseEmitter
                 }
                 w.Line($"// y = {Formula(layer.Activation)} for every sample: [n, {inSize}] x [{inSize}, {outSize}] by the runtime's blocked SIMD product,");
                 w.Line(layer.Activation == Act.Softmax
-                    ? "// split across cores; the softmax of each row follows."
-                    : layer.Activation == Act.Linear ? "// split across cores." : "// split across cores, the activation applied by each core to the outputs it computed.");
+                    ? "// split across cores when large; the softmax of each row follows."
+                    : layer.Activation == Act.Linear ? "// split across cores when large." : "// split across cores when large, each core applying the activation to the outputs it computed.");
                 w.Line($"Gemm.DenseForward<{T}>(y, x, {weights}, n, {inSize}, {outSize}, Dsl.Act.{layer.Activation});");
                 return;
             }

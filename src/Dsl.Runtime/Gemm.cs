@@ -37,6 +37,13 @@ namespace Dsl.Runtime;
 /// </remarks>
 public static unsafe class Gemm
 {
+    /// <summary>
+    /// Length of the reduction blocks of the gradient products (units for the input gradient, samples for the weight
+    /// gradient): one block of a 4-vector panel, <c>128 x 64</c> floats = 32 KB, fits L1 beside the tile. Blocking
+    /// does not change any sum: a block continues the previous block's sums from memory, in the same order.
+    /// </summary>
+    internal const int DepthBlock = 128;
+
     /// <summary>Products of fewer multiply-adds than this run on the calling thread: a parallel region costs about a microsecond.</summary>
     public const int ParallelThreshold = 32 * 1024;
 
@@ -162,7 +169,9 @@ public static unsafe class Gemm
     {
         int tiles = (outSize + 3) / 4;
         var job = new ForwardJob<TV, T, S> { Y = y, X = x, W = w, B = b, N = n, In = inSize, Out = outSize, Act = act };
-        int parts = Parts(tiles, (long)n * inSize * outSize);
+        // A few samples (the matrix-vector case): one contiguous block of weight rows per thread, so that repeated
+        // calls find each thread's rows in its own L2. More samples: a few parts per thread, claimed dynamically.
+        int parts = n < 4 ? Math.Min(tiles, Parts(tiles, (long)n * inSize * outSize, 1)) : Parts(tiles, (long)n * inSize * outSize);
         job.TilesPerPart = (tiles + parts - 1) / parts;
         Workers.Run(ref job, (tiles + job.TilesPerPart - 1) / job.TilesPerPart);
     }
@@ -188,8 +197,11 @@ public static unsafe class Gemm
             else
             {
                 for (int s = 0; s < N; s++)
-                    for (int o = o0; o < o1; o += 4)
-                        DotTile1x4<TV, T, S>(Y, X, W, B, s, o, In, Out);
+                {
+                    int o = o0;
+                    for (; o + 8 <= o1; o += 8) DotTile1x8<TV, T, S>(Y, X, W, B, s, o, In, Out);
+                    for (; o < o1; o += 4) DotTile1x4<TV, T, S>(Y, X, W, B, s, o, In, Out);
+                }
             }
             if (Act != Act.Linear)
                 for (int s = 0; s < N; s++)
@@ -245,6 +257,32 @@ public static unsafe class Gemm
             a3 = S.Fma(u, S.Load(w3 + i), a3);
         }
         StoreRow<TV, T, S>(y + (long)s * outSize + o, x0, w0, w1, w2, w3, b + o, a0, a1, a2, a3, main, k, Math.Min(4, outSize - o));
+    }
+
+    /// <summary>Dot products of one sample with 8 whole weight rows (from <paramref name="o"/>): 9 loads per 8 multiply-adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotTile1x8<TV, T, S>(T* y, T* x, T* w, T* b, int s, int o, int k, int outSize)
+        where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
+    {
+        T* x0 = x + (long)s * k;
+        T* w0 = w + (long)o * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k, w4 = w3 + k, w5 = w4 + k, w6 = w5 + k, w7 = w6 + k;
+        TV a0 = S.Zero, a1 = S.Zero, a2 = S.Zero, a3 = S.Zero, a4 = S.Zero, a5 = S.Zero, a6 = S.Zero, a7 = S.Zero;
+        int main = k - k % S.Count;
+        for (int i = 0; i < main; i += S.Count)
+        {
+            TV u = S.Load(x0 + i);
+            a0 = S.Fma(u, S.Load(w0 + i), a0);
+            a1 = S.Fma(u, S.Load(w1 + i), a1);
+            a2 = S.Fma(u, S.Load(w2 + i), a2);
+            a3 = S.Fma(u, S.Load(w3 + i), a3);
+            a4 = S.Fma(u, S.Load(w4 + i), a4);
+            a5 = S.Fma(u, S.Load(w5 + i), a5);
+            a6 = S.Fma(u, S.Load(w6 + i), a6);
+            a7 = S.Fma(u, S.Load(w7 + i), a7);
+        }
+        T* y0 = y + (long)s * outSize + o;
+        StoreRow<TV, T, S>(y0, x0, w0, w1, w2, w3, b + o, a0, a1, a2, a3, main, k, 4);
+        StoreRow<TV, T, S>(y0 + 4, x0, w4, w5, w6, w7, b + o + 4, a4, a5, a6, a7, main, k, 4);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -310,10 +348,16 @@ public static unsafe class Gemm
         {
             int count = S.Count, i = part * VectorsPerPart * count;
             int i1 = part == Parts - 1 ? In : i + VectorsPerPart * count;
+            // Blocks of DepthBlock units: a panel's weight rows for one block stay in L1 while every 4-sample tile
+            // passes; the first block starts from zero, the next ones continue the same sums from memory (exactly).
             for (; i + 4 * count <= i1; i += 4 * count)
-                for (int s = 0; s < N; s += 4) BroadcastTile4x4<TV, T, S>(Dx, Dz, W, s, i, N, In, Out, In, Out, 1, accumulate: false);
+                for (int o0 = 0; o0 < Out; o0 += DepthBlock)
+                    for (int s = 0; s < N; s += 4)
+                        BroadcastTile4x4<TV, T, S>(Dx, Dz + o0, W + (long)o0 * In, s, i, N, In, Math.Min(DepthBlock, Out - o0), In, Out, 1, accumulate: o0 > 0);
             for (; i + count <= i1; i += count)
-                for (int s = 0; s < N; s += 4) BroadcastTile4x1<TV, T, S>(Dx, Dz, W, s, i, N, In, Out, In, Out, 1, accumulate: false);
+                for (int o0 = 0; o0 < Out; o0 += DepthBlock)
+                    for (int s = 0; s < N; s += 4)
+                        BroadcastTile4x1<TV, T, S>(Dx, Dz + o0, W + (long)o0 * In, s, i, N, In, Math.Min(DepthBlock, Out - o0), In, Out, 1, accumulate: o0 > 0);
             for (; i < i1; i++)
                 for (int s = 0; s < N; s++)
                 {
@@ -345,10 +389,15 @@ public static unsafe class Gemm
             // dw[o, i] += sum_s dz[s, o] x[s, i]: the tile's rows are units o (stride 1 in dz), the reduction runs over samples.
             int count = S.Count, i = part * VectorsPerPart * count;
             int i1 = part == Parts - 1 ? In : i + VectorsPerPart * count;
+            // Blocks of DepthBlock samples: a panel's input rows for one block stay in L1 while every 4-unit tile passes.
             for (; i + 4 * count <= i1; i += 4 * count)
-                for (int o = 0; o < Out; o += 4) BroadcastTile4x4<TV, T, S>(Dw, Dz, X, o, i, Out, In, N, In, 1, Out, accumulate: true);
+                for (int s0 = 0; s0 < N; s0 += DepthBlock)
+                    for (int o = 0; o < Out; o += 4)
+                        BroadcastTile4x4<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
             for (; i + count <= i1; i += count)
-                for (int o = 0; o < Out; o += 4) BroadcastTile4x1<TV, T, S>(Dw, Dz, X, o, i, Out, In, N, In, 1, Out, accumulate: true);
+                for (int s0 = 0; s0 < N; s0 += DepthBlock)
+                    for (int o = 0; o < Out; o += 4)
+                        BroadcastTile4x1<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
             for (; i < i1; i++)
                 for (int o = 0; o < Out; o++)
                 {
@@ -441,15 +490,17 @@ public static unsafe class Gemm
     // ---------------------------------------------------------------------------------------------------------------
 
     /// <summary>How many parts to split <paramref name="units"/> independent blocks into: one below the threshold, else a few per thread.</summary>
-    private static int Parts(int units, long work)
+    private static int Parts(int units, long work) => Parts(units, work, PartsPerThread);
+
+    private static int Parts(int units, long work, int perThread)
     {
         int degree = Workers.Degree;
         if (degree == 1 || work < ParallelThreshold) return 1;
-        return Math.Max(1, Math.Min(units, degree * PartsPerThread));
+        return Math.Max(1, Math.Min(units, degree * perThread));
     }
 
     /// <summary>Parts per worker thread: more than one lets a thread that was slowed down by another process hand work to the other.</summary>
-    internal static int PartsPerThread { get; set; } = 2;
+    internal static int PartsPerThread { get; set; } = 4;
 
     private static void CheckSizes(int n, int inSize, int outSize)
     {

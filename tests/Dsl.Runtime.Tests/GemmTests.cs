@@ -17,6 +17,7 @@ public class GemmTests
     {
         { 1, 1, 1 }, { 1, 3, 5 }, { 2, 17, 9 }, { 3, 40, 7 }, { 4, 16, 4 }, { 5, 33, 13 }, { 7, 64, 3 },
         { 9, 65, 66 }, { 13, 100, 31 }, { 64, 129, 10 }, { 100, 784, 12 }, { 131, 70, 5 }, { 256, 20, 17 },
+        { 5, 70, 300 }, { 200, 48, 130 }, // reductions longer than one block (Gemm.DepthBlock = 128) in each product
     };
 
     private static int[] Widths => Gemm.BestWidth switch { 512 => [512, 256, 128], 256 => [256, 128], _ => [128] };

@@ -10,11 +10,12 @@ namespace Dsl.Runtime;
 /// full vector, never computed by a different scalar formula).
 /// </summary>
 /// <remarks>
-/// Formulas (all within a few ulp of the exact function, in float and in double):
+/// Formulas (within a few float ulp of the exact function in float; in double within 2e-14 relative, the tanh formula
+/// above 2⁻⁶ losing a little to the cancellation in <c>1 - e</c>):
 /// <list type="bullet">
 /// <item>sigmoid: <c>1 / (1 + exp(-x))</c> (no cancellation; <c>exp</c> overflowing to infinity gives 0).</item>
 /// <item>tanh: for <c>|x| &lt; 0.625</c> in float, <c>x + x³ P(x²)</c> with a degree-4 least-squares polynomial
-/// (relative error below 0.61 ulp, fitted in <c>tests/Dsl.Runtime.Tests/Reference/fit_tanh.py</c>); in double, below
+/// (relative error below 0.63 float epsilon, fitted in <c>tests/Dsl.Runtime.Tests/Reference/fit_tanh.py</c>); in double, below
 /// <c>|x| = 2⁻⁶</c> the Taylor series to <c>x⁹</c>; above, <c>(1 - e) / (1 + e)</c> with <c>e = exp(-2|x|)</c>, and
 /// the sign of x copied back.</item>
 /// <item>softplus: <c>max(x, 0) + log1p(exp(-|x|))</c>, with <c>log1p(e) = log(u) - ((u - 1) - e) / u</c>,

@@ -29,7 +29,7 @@ namespace Dsl.Runtime;
 /// </list>
 /// <para><b>Blocking.</b> The forward product keeps a 4 x 4 tile of dot products (4 samples x 4 units, 16 vector
 /// accumulators, 8 loads per 16 fused multiply-adds) and loops units outside samples, so the 4 weight rows stay in
-/// L1 while the samples stream from L2. Both gradient products broadcast one scalar and multiply a row segment of
+/// L1 while the samples stream from L2 (the hardware prefetcher keeps up). Both gradient products broadcast one scalar and multiply a row segment of
 /// 4 vectors: a 4 x 4V tile (4 samples or units x 4 vectors), 16 accumulators, 4 loads and 4 broadcasts per 16
 /// multiply-adds; their reductions run along memory, so no horizontal sum is needed. Edge tiles compute clamped
 /// duplicates of the last row or unit and store only the valid ones; edge columns that do not fill a vector run the
@@ -191,11 +191,11 @@ public static unsafe class Gemm
             int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
             if (N >= 4)
             {
-                // Two unit tiles (8 weight rows) stay in L1 while every 4-sample tile passes.
-                for (int ob = o0; ob < o1; ob += 8)
+                // One unit tile's 4 weight rows stay in L1 while every 4-sample tile streams past (measured faster than
+                // blocks of 8-32 rows that reuse each sample tile from L1: docs/perf-dense.md).
+                for (int o = o0; o < o1; o += 4)
                     for (int s = 0; s < N; s += 4)
-                        for (int o = ob; o < Math.Min(ob + 8, o1); o += 4)
-                            DotTile4x4<TV, T, S>(Y, X, W, B, s, o, N, In, Out);
+                        DotTile4x4<TV, T, S>(Y, X, W, B, s, o, N, In, Out);
             }
             else
             {

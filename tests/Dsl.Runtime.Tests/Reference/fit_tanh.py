@@ -1,7 +1,7 @@
 """Fits the float32 tanh polynomial of src/Dsl.Runtime/VectorMath.cs and reports its error.
 
 tanh(x) = x + x^3 * P(x^2) for |x| < 0.625, P of degree 4, by weighted least squares on the relative error of tanh,
-against mpmath at 40 digits. Run with /usr/bin/python3 (numpy, mpmath); prints the coefficients c0..c4 and the largest
+against mpmath at 40 digits. Needs numpy and mpmath (Debian: python3-numpy, python3-mpmath); prints the coefficients c0..c4 and the largest
 relative error of the float32 evaluation (Horner's scheme with fused multiply-adds, as the C# code does) in units of
 float32 epsilon.
 """

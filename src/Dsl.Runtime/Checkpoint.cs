@@ -174,8 +174,8 @@ public static class Checkpoint
         if (optimizer is not null)
         {
             string expected = OptimizerName(optimizer);
-            string found = info.Optimizer ?? throw Error(path, $"expected the state of a {expected} optimizer, found none (the file was saved without an optimizer)");
-            if (found != expected) throw Error(path, $"expected the state of a {expected} optimizer, found {found}");
+            string found = info.Optimizer ?? throw Error(path, $"expected {expected} optimizer state, found none (the file was saved without an optimizer)");
+            if (found != expected) throw Error(path, $"expected {expected} optimizer state, found {found} optimizer state");
             iterations = info.OptimizerIterations ?? throw Error(path, $"expected a non-negative integer optimizer.iterations in the metadata, found '{info.Metadata.GetValueOrDefault("optimizer.iterations")}'");
             if (!info.Metadata.TryGetValue("optimizer.learning_rate", out string? lr)
                 || !double.TryParse(lr, NumberStyles.Float, CultureInfo.InvariantCulture, out learningRate) || !(learningRate >= 0) || double.IsInfinity(learningRate))
@@ -328,10 +328,10 @@ public static class Checkpoint
         {
             throw Error(path, $"tensor {name}: shape {FormatShape(shape)} is too large");
         }
-        if (offsets[1] < offsets[0] || offsets[1] > dataLength)
-            throw Error(path, $"tensor {name}: expected data_offsets within the {dataLength} data bytes with begin <= end, found [{offsets[0]}, {offsets[1]}]");
         if (offsets[1] - offsets[0] != bytes)
             throw Error(path, $"tensor {name}: expected {bytes} bytes for {dtype} {FormatShape(shape)}, found data_offsets [{offsets[0]}, {offsets[1]}] ({offsets[1] - offsets[0]} bytes)");
+        if (offsets[1] > dataLength)
+            throw Error(path, $"tensor {name}: expected its data at bytes [{offsets[0]}, {offsets[1]}) of the data section, found only {dataLength} data bytes (truncated)");
         return new CheckpointTensor(name, dtype, shape, offsets[0], offsets[1]);
     }
 

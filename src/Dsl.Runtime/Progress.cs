@@ -92,7 +92,7 @@ internal sealed class BarReporter(IAnsiConsole console, TextWriter? alsoLines) :
         console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new StepsColumn(), new RemainingTimeColumn(), new MetricsColumn(this))
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn { Width = 24 }, new StepsColumn(), new RemainingTimeColumn(), new MetricsColumn(this))
             .Start(context =>
             {
                 _context = context;
@@ -151,8 +151,6 @@ internal sealed class BarReporter(IAnsiConsole console, TextWriter? alsoLines) :
     /// <summary>The running loss and accuracy, then the epoch's summary once it is over.</summary>
     private sealed class MetricsColumn(BarReporter owner) : ProgressColumn
     {
-        protected override bool NoWrap => true;
-
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime) => new Text(owner.Metrics(task));
     }
 }

@@ -40,20 +40,29 @@ internal abstract class ProgressReporter
     /// <summary>Step <paramref name="batch"/> is done; running means so far (accuracy NaN when not measured per batch).</summary>
     public virtual void BatchEnd(int batch, double loss, double accuracy) { }
 
-    /// <summary>The epoch is over; <paramref name="summary"/> is its line after <c>Epoch e/E - </c>.</summary>
-    public abstract void EpochEnd(int epoch, int epochs, string summary);
+    /// <summary>The epoch is over, with these logs.</summary>
+    public abstract void EpochEnd(int epoch, int epochs, IReadOnlyDictionary<string, double> logs);
 
     /// <summary>A message of training (a NaN stop, a callback's note).</summary>
     public abstract void Message(string text);
 
-    /// <summary>The plain line of an epoch.</summary>
-    public static string Line(int epoch, int epochs, string summary)
-        => string.Format(CultureInfo.InvariantCulture, "Epoch {0}/{1} - {2}", epoch, epochs, summary);
+    /// <summary>The plain line of an epoch: <c>Epoch 3/10 - </c> and its <see cref="Summary"/>.</summary>
+    public static string Line(int epoch, int epochs, IReadOnlyDictionary<string, double> logs)
+        => string.Format(CultureInfo.InvariantCulture, "Epoch {0}/{1} - {2}", epoch, epochs, Summary(logs));
+
+    /// <summary><c>9.8s - loss: 0.4123 - accuracy: 0.8512 - val_loss: 0.3919 - val_accuracy: 0.8573</c>, as much of it as was measured.</summary>
+    public static string Summary(IReadOnlyDictionary<string, double> logs)
+    {
+        var s = string.Format(CultureInfo.InvariantCulture, "{0:F1}s - loss: {1:F4}", logs["seconds"], logs["loss"]);
+        foreach (string key in (ReadOnlySpan<string>)["accuracy", "val_loss", "val_accuracy"])
+            if (logs.TryGetValue(key, out double v)) s += string.Format(CultureInfo.InvariantCulture, " - {0}: {1:F4}", key, v);
+        return s;
+    }
 }
 
 internal sealed class SilentReporter : ProgressReporter
 {
-    public override void EpochEnd(int epoch, int epochs, string summary) { }
+    public override void EpochEnd(int epoch, int epochs, IReadOnlyDictionary<string, double> logs) { }
 
     public override void Message(string text) { }
 }
@@ -61,9 +70,9 @@ internal sealed class SilentReporter : ProgressReporter
 /// <summary>Exactly one Keras-like line per epoch, written when the epoch ends.</summary>
 internal sealed class LineReporter(TextWriter log) : ProgressReporter
 {
-    public override void EpochEnd(int epoch, int epochs, string summary)
+    public override void EpochEnd(int epoch, int epochs, IReadOnlyDictionary<string, double> logs)
     {
-        log.WriteLine(Line(epoch, epochs, summary));
+        log.WriteLine(Line(epoch, epochs, logs));
         log.Flush();
     }
 
@@ -115,15 +124,15 @@ internal sealed class BarReporter(IAnsiConsole console, TextWriter? alsoLines) :
         if (_task is not null) _task.Value = batch;
     }
 
-    public override void EpochEnd(int epoch, int epochs, string summary)
+    public override void EpochEnd(int epoch, int epochs, IReadOnlyDictionary<string, double> logs)
     {
         if (_task is not null)
         {
-            _summaries[_task.Id] = summary;
+            _summaries[_task.Id] = Summary(logs);
             _task.Value = _task.MaxValue;
             _task.StopTask();
         }
-        alsoLines?.WriteLine(Line(epoch, epochs, summary));
+        alsoLines?.WriteLine(Line(epoch, epochs, logs));
     }
 
     public override void Message(string text)

@@ -261,17 +261,30 @@ public static class Training
                 {
                     b++;
                     int n = Math.Min(batch, _trainCount - first);
-                    Gather(order.AsSpan(first, n), x, labels, targets);
-                    ReadOnlySpan<T> xs = x.AsSpan(0, n * inSize);
+                    // Without shuffling a float model reads its batch in place; otherwise the samples are gathered (and converted).
+                    bool inPlace = !o.Shuffle && typeof(T) == typeof(float);
+                    ReadOnlySpan<T> xs, ts = default;
+                    ReadOnlySpan<int> ls = default;
+                    if (inPlace)
+                    {
+                        xs = MemoryMarshal.Cast<float, T>(_data.Inputs.AsSpan(first * inSize, n * inSize));
+                        if (labelled) ls = _data.Labels.AsSpan(first, n);
+                        else ts = MemoryMarshal.Cast<float, T>(_data.Targets.AsSpan(first * k, n * k));
+                    }
+                    else
+                    {
+                        Gather(order.AsSpan(first, n), x, labels, targets);
+                        xs = x.AsSpan(0, n * inSize);
+                        ls = labelled ? labels.AsSpan(0, n) : default;
+                        ts = labelled ? default : targets.AsSpan(0, n * k);
+                    }
                     if (o.Schedule is { } schedule) _optimizer.LearningRate = schedule(_optimizer.Iterations);
                     if (runningAccuracy)
                     {
                         _model.Forward(xs, outputs.AsSpan(0, n * k));
-                        correct += CountCorrect(outputs.AsSpan(0, n * k), labels.AsSpan(0, labelled ? n : 0), targets.AsSpan(0, labelled ? 0 : n * k), row);
+                        correct += CountCorrect(outputs.AsSpan(0, n * k), ls, ts, row);
                     }
-                    double loss = double.CreateChecked(labelled
-                        ? _model.TrainStep(xs, labels.AsSpan(0, n))
-                        : _model.TrainStep(xs, targets.AsSpan(0, n * k)));
+                    double loss = double.CreateChecked(labelled ? _model.TrainStep(xs, ls) : _model.TrainStep(xs, ts));
                     bool finiteGradient = Clipping.AllFinite<T>(_model.Gradients);
                     if (!double.IsFinite(loss) || !finiteGradient)
                     {
@@ -312,7 +325,7 @@ public static class Training
                 logs["lr"] = _optimizer.LearningRate;
                 logs["seconds"] = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 History.Add(epoch, logs);
-                reporter.EpochEnd(epoch, o.Epochs, Summary(logs));
+                reporter.EpochEnd(epoch, o.Epochs, logs);
                 foreach (ICallback c in o.Callbacks) c.OnEpochEnd(_context, epoch, logs);
                 if (_context.StopTraining)
                 {
@@ -360,13 +373,5 @@ public static class Training
             return correct;
         }
 
-        /// <summary><c>9.8s - loss: 0.4123 - accuracy: 0.8512 - val_loss: 0.3919 - val_accuracy: 0.8573</c>.</summary>
-        private static string Summary(Dictionary<string, double> logs)
-        {
-            var s = string.Format(CultureInfo.InvariantCulture, "{0:F1}s - loss: {1:F4}", logs["seconds"], logs["loss"]);
-            foreach (string key in (ReadOnlySpan<string>)["accuracy", "val_loss", "val_accuracy"])
-                if (logs.TryGetValue(key, out double v)) s += string.Format(CultureInfo.InvariantCulture, " - {0}: {1:F4}", key, v);
-            return s;
-        }
     }
 }

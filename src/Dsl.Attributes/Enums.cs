@@ -43,6 +43,11 @@ namespace Dsl
         HeNormal = 3,
         /// <summary>LeCun normal: <c>N(0, 1 / sqrt(fan_in))</c>, i.e. <c>randn / sqrt(fan_in)</c> as seed 002 initialises.</summary>
         LeCunNormal = 4,
+        /// <summary>
+        /// Plain normal: <c>N(0, 0.05)</c> whatever the fans; Keras' <c>RandomNormal()</c> default and Keras 1's
+        /// <c>init='normal'</c>, which seed 000's CNN uses for its Dense layers.
+        /// </summary>
+        Normal = 5,
     }
 
     /// <summary>The floating-point type a model computes in.</summary>

@@ -253,6 +253,25 @@ public class LossTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(ModelCases))]
+    public void TrainStepAndEvaluateAllocateNothing(string name)
+    {
+        ITrainable<float> net = Models[name]();
+        const int batch = 150; // several tiles, several SIMD vectors of outputs
+        var x = new float[batch * net.InputSize];
+        var y = new float[batch * net.OutputSize];
+        var t = new float[batch * net.OutputSize];
+        var labels = new int[batch];
+        for (int i = 0; i < x.Length; i++) x[i] = MathF.Sin(i);
+        for (int s = 0; s < batch; s++) { labels[s] = s % net.OutputSize; t[s * net.OutputSize + labels[s]] = 1; }
+        Loss loss = Enum.Parse<Loss>(Section("models").GetProperty(name).GetProperty("loss_function").GetString()!);
+        net.Forward(x, y);
+        Assert.Equal(0, AllocationTests.Allocated(() => net.TrainStep(x, t)));
+        Assert.Equal(0, AllocationTests.Allocated(() => net.TrainStep(x, labels)));
+        Assert.Equal(0, AllocationTests.Allocated(() => LossFunctions.Evaluate<float>(loss, y, t, net.OutputSize)));
+    }
+
     private static void Close(double expected, double actual, double relative, double absolute, string what)
     {
         double diff = Math.Abs(expected - actual);

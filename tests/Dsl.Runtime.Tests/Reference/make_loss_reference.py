@@ -6,9 +6,10 @@ Writes loss_reference.json next to this script with three sections:
                 to y (what LossFunctions.X computes with scale = 1 / batch), in float64 from float32 inputs;
   "evaluation": the evaluation helpers (categorical cross-entropy of probabilities against one-hot targets and
                 integer labels, binary cross-entropy with clipping), in float64;
-  "models":     small float32 networks 4 -> 6 tanh -> 3 with each new loss: flat parameters, inputs, targets, the
-                forward output, the batch-mean loss and its gradient with respect to the flat parameter vector
-                (same layout as Dsl and torch.nn.utils.parameters_to_vector over nn.Linear layers).
+  "models":     small networks 4 -> 6 tanh -> 3 with each new loss: flat float32 parameters, inputs, targets, and,
+                computed from them in float64, the forward output, the batch-mean loss and its gradient with respect
+                to the flat parameter vector (same layout as Dsl and torch.nn.utils.parameters_to_vector over
+                nn.Linear layers), for Dsl's float32 models to approach.
 
 Each loss is written with torch.nn.functional where PyTorch has it, with the clipping Dsl documents:
   MeanSquaredError       F.mse_loss(y, t)
@@ -19,9 +20,10 @@ Each loss is written with torch.nn.functional where PyTorch has it, with the cli
   KLDivergence           F.kl_div(log(p.clamp(1e-7, 1)), t.clamp(1e-7, 1), reduction='batchmean')   (Keras' kl_divergence)
   NegativeLogLikelihood  F.nll_loss(log(p.clamp(min=1e-7)), labels), or -(t * log(p.clamp(min=1e-7))).sum(1).mean()
 No value sits on a kink (|y - t| = 1, a hinge margin of 0, p = 1e-7), where a subgradient would be a matter of choice.
-Inputs come from closed-form formulas (no RNG), so the output is deterministic. Rerun from the repository root with:
+Inputs come from closed-form formulas (no RNG), so the output is deterministic. Rerun from the repository root, with a
+Python that has PyTorch (Debian's python3-torch 1.13 made the committed file):
 
-    /usr/bin/python3 tests/Dsl.Runtime.Tests/Reference/make_loss_reference.py
+    python3 tests/Dsl.Runtime.Tests/Reference/make_loss_reference.py
 """
 import json
 import math
@@ -167,12 +169,14 @@ ACTS = {"linear": lambda z: z, "tanh": torch.tanh, "softmax": lambda z: torch.so
 
 
 def model_case(act, loss, x, t, labels=None):
-    l1, l2 = torch.nn.Linear(4, 6), torch.nn.Linear(6, 3)
+    # float32 parameters and data, computed in float64: the exact answer the float32 network approximates (and the
+    # same bits on every run, which float32 matrix products on some BLAS builds are not).
+    l1, l2 = torch.nn.Linear(4, 6).double(), torch.nn.Linear(6, 3).double()
     params = init_params(4, [6, 3])
-    torch.nn.utils.vector_to_parameters(torch.from_numpy(params.copy()), list(l1.parameters()) + list(l2.parameters()))
-    y = ACTS[act](l2(torch.tanh(l1(torch.from_numpy(x)))))
+    torch.nn.utils.vector_to_parameters(torch.from_numpy(params.astype(np.float64)), list(l1.parameters()) + list(l2.parameters()))
+    y = ACTS[act](l2(torch.tanh(l1(torch.from_numpy(x.astype(np.float64))))))
     check_kinks(loss, y.detach().numpy(), t)
-    value = loss_value(loss, y, torch.from_numpy(t), labels)
+    value = loss_value(loss, y, torch.from_numpy(t.astype(np.float64)), labels)
     value.backward()
     grad = torch.cat([q.grad.reshape(-1) for q in list(l1.parameters()) + list(l2.parameters())]).numpy()
     print(f"model {act:8s} {loss:22s} loss={value.item():.6f} max|grad|={np.abs(grad).max():.6f}")

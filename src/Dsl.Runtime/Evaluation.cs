@@ -23,17 +23,14 @@ internal static class Metrics
             ?? model.GetType().GetCustomAttribute<LossAttribute>(inherit: false)?.Loss
             ?? throw new InvalidOperationException(
                 $"Evaluate reads the loss from the model's [Loss] attribute, and {model.GetType().Name} has none; pass the loss to evaluate explicitly.");
-        return loss switch
-        {
-            Loss.MeanSquaredError or Loss.SumSquaredError or Loss.CrossEntropy or Loss.BinaryCrossEntropy => loss,
-            _ => throw new NotSupportedException(
-                $"Evaluate computes the loss from Forward's outputs and has no formula for Loss.{loss} yet; supported: MeanSquaredError, SumSquaredError, CrossEntropy, BinaryCrossEntropy."),
-        };
+        if (!Enum.IsDefined(loss)) throw new ArgumentOutOfRangeException(nameof(requested), loss, "Expected a value of Dsl.Loss.");
+        return loss;
     }
 
     /// <summary>
     /// Mean loss (when <paramref name="loss"/> is given, else NaN) and accuracy (when <paramref name="accuracy"/>, else NaN)
-    /// of samples [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of <paramref name="data"/>.
+    /// of samples [<paramref name="start"/>, <paramref name="start"/> + <paramref name="count"/>) of <paramref name="data"/>:
+    /// <c>Forward</c> batch by batch, then <see cref="LossFunctions.Evaluate{T}"/> on the outputs and target rows.
     /// </summary>
     public static (double Loss, double Accuracy) Evaluate<T>(IModel<T> model, Dataset data, int start, int count, Loss? loss, bool accuracy, int batchSize)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -42,7 +39,7 @@ internal static class Metrics
         int batch = Math.Max(1, Math.Min(batchSize, count));
         T[] x = typeof(T) == typeof(float) ? [] : new T[batch * inSize];
         var y = new T[batch * k];
-        var row = new T[k];
+        var targets = new T[batch * k];
         double lossSum = 0;
         long correct = 0;
         for (int first = start; first < start + count; first += batch)
@@ -56,66 +53,20 @@ internal static class Metrics
                 for (int i = 0; i < src.Length; i++) x[i] = T.CreateTruncating(src[i]);
                 xs = x.AsSpan(0, src.Length);
             }
-            Span<T> ys = y.AsSpan(0, n * k);
+            Span<T> ys = y.AsSpan(0, n * k), ts = targets.AsSpan(0, n * k);
             model.Forward(xs, ys);
-            for (int s = 0; s < n; s++)
+            if (data.HasLabels) Targets.FromLabels<T>(data.Labels.AsSpan(first, n), ts, k, first);
+            else
             {
-                ReadOnlySpan<T> out1 = ys.Slice(s * k, k);
-                if (data.HasLabels) Targets.FromLabels<T>(data.Labels.AsSpan(first + s, 1), row, k, first + s);
-                else
-                {
-                    ReadOnlySpan<float> t = data.Targets.AsSpan((first + s) * k, k);
-                    for (int i = 0; i < k; i++) row[i] = T.CreateTruncating(t[i]);
-                }
-                if (loss is { } kind) lossSum += SampleLoss<T>(kind, out1, row);
-                if (accuracy && IsCorrect<T>(out1, row)) correct++;
+                ReadOnlySpan<float> t = data.Targets.AsSpan(first * k, n * k);
+                for (int i = 0; i < t.Length; i++) ts[i] = T.CreateTruncating(t[i]);
             }
+            if (loss is { } kind) lossSum += LossFunctions.Evaluate<T>(kind, ys, ts, k) * n;
+            if (accuracy)
+                for (int s = 0; s < n; s++)
+                    if (IsCorrect<T>(ys.Slice(s * k, k), ts.Slice(s * k, k))) correct++;
         }
         return (loss is null ? double.NaN : lossSum / count, accuracy ? (double)correct / count : double.NaN);
-    }
-
-    /// <summary>
-    /// One sample's loss from the model's output <paramref name="y"/> (probabilities for the two cross-entropies) and its
-    /// target row <paramref name="t"/>, in double, with Keras' clipping of probabilities (epsilon 1e-7):
-    /// <code>
-    /// MeanSquaredError     (1/K) Σ (y - t)²
-    /// SumSquaredError      Σ (y - t)²
-    /// CrossEntropy         -Σ t · log(max(p, 1e-7))
-    /// BinaryCrossEntropy   -(1/K) Σ [t · log(p') + (1 - t) · log(1 - p')],  p' = clamp(p, 1e-7, 1 - 1e-7)
-    /// </code>
-    /// </summary>
-    public static double SampleLoss<T>(Loss loss, ReadOnlySpan<T> y, ReadOnlySpan<T> t) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        const double eps = 1e-7;
-        double sum = 0;
-        int k = y.Length;
-        switch (loss)
-        {
-            case Loss.MeanSquaredError:
-            case Loss.SumSquaredError:
-                for (int i = 0; i < k; i++)
-                {
-                    double e = double.CreateChecked(y[i]) - double.CreateChecked(t[i]);
-                    sum += e * e;
-                }
-                return loss == Loss.MeanSquaredError ? sum / k : sum;
-            case Loss.CrossEntropy:
-                for (int i = 0; i < k; i++)
-                {
-                    double ti = double.CreateChecked(t[i]);
-                    if (ti != 0) sum -= ti * Math.Log(Math.Max(double.CreateChecked(y[i]), eps));
-                }
-                return sum;
-            case Loss.BinaryCrossEntropy:
-                for (int i = 0; i < k; i++)
-                {
-                    double p = Math.Clamp(double.CreateChecked(y[i]), eps, 1 - eps), ti = double.CreateChecked(t[i]);
-                    sum -= ti * Math.Log(p) + (1 - ti) * Math.Log(1 - p);
-                }
-                return sum / k;
-            default:
-                throw new NotSupportedException($"No evaluation formula for Loss.{loss}.");
-        }
     }
 
     /// <summary>

@@ -84,7 +84,7 @@ internal sealed class LineReporter(TextWriter log) : ProgressReporter
 }
 
 /// <summary>
-/// A live Spectre.Console progress bar per epoch: <c>Epoch 3/10 ━━━━━━━╺━━━ 312/480 00:00:04 loss: 0.4123 - accuracy: 0.8512</c>
+/// A live Spectre.Console progress bar per epoch: <c>Epoch 3/10 ━━━━━━━╺━━━ 312/480 ETA 0:00:04 loss: 0.4123 - accuracy: 0.8512</c>
 /// with the estimated time left; when the epoch ends its row keeps the epoch's full summary. Messages are printed
 /// below the bars once training is over (writing during a live display would tear it).
 /// </summary>
@@ -101,7 +101,7 @@ internal sealed class BarReporter(IAnsiConsole console, TextWriter? alsoLines) :
         console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn { Width = 24 }, new StepsColumn(), new RemainingTimeColumn(), new MetricsColumn(this))
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn { Width = 24 }, new StepsColumn(), new EtaColumn(), new MetricsColumn(this))
             .Start(context =>
             {
                 _context = context;
@@ -155,6 +155,13 @@ internal sealed class BarReporter(IAnsiConsole console, TextWriter? alsoLines) :
     {
         public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
             => new Text(string.Format(CultureInfo.InvariantCulture, "{0}/{1}", (long)task.Value, (long)task.MaxValue));
+    }
+
+    /// <summary><c>ETA 0:01:18</c> while the epoch runs (Spectre's estimate from its recent speed); nothing once it is over.</summary>
+    private sealed class EtaColumn : ProgressColumn
+    {
+        public override IRenderable Render(RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+            => new Text(task.IsFinished ? "" : task.RemainingTime is { } left ? $"ETA {left:h\\:mm\\:ss}" : "ETA -:--:--");
     }
 
     /// <summary>The running loss and accuracy, then the epoch's summary once it is over.</summary>

@@ -82,24 +82,24 @@ public static class Training
     /// <summary>
     /// Loss and accuracy of <paramref name="model"/> on <paramref name="data"/> (Keras' <c>model.evaluate</c>), from
     /// <c>Forward</c>'s outputs: no gradient, no dropout and no L2 penalty (so on a model with <c>L2</c> it is lower than
-    /// the training loss <c>TrainStep</c> reports by the penalty). The loss is the mean over the samples of the model's
-    /// <c>[Loss]</c> computed from its outputs in double, with Keras' clipping of probabilities:
+    /// the training loss <c>TrainStep</c> reports, by the penalty). The loss is the mean over the samples of the model's
+    /// <c>[Loss]</c>, computed by <see cref="LossFunctions.Evaluate{T}"/> from the outputs and the target rows (the one-hot
+    /// row of each label, or the 0/1 label itself for a single output): the per-sample formula of each <see cref="Dsl.Loss"/>,
+    /// except that <c>CrossEntropy</c> and <c>BinaryCrossEntropy</c>, which training computes from the logits, are computed
+    /// from the probabilities with Keras' clip at 1e-7:
     /// <code>
-    /// MeanSquaredError     (1/K) Σ (y - t)²
-    /// SumSquaredError      Σ (y - t)²
-    /// CrossEntropy         -Σ t · log(max(p, 1e-7))          (Keras' categorical_crossentropy on probabilities)
+    /// CrossEntropy         -Σ t · log(max(p, 1e-7))
     /// BinaryCrossEntropy   -(1/K) Σ [t · log(p') + (1 - t) · log(1 - p')],  p' = clamp(p, 1e-7, 1 - 1e-7)
     /// </code>
-    /// where t is the sample's target row (the one-hot row of its label, or the 0/1 label itself for a single output).
     /// Accuracy: the fraction of samples whose arg-max output is the label's class (<c>output &gt; 0.5</c> for a single
-    /// output; for dense targets, against the arg-max of the target row).
+    /// output; for dense targets, against the arg-max of the target row, or <c>target &gt; 0.5</c>).
     /// </summary>
     /// <param name="model">The model.</param>
     /// <param name="data">Samples with labels or targets.</param>
     /// <param name="batchSize">Samples per <c>Forward</c> call (bounds the memory used, not the result).</param>
     /// <param name="loss">The loss formula; null for the model class's <c>[Loss]</c>.</param>
     /// <param name="accuracy">Whether to measure accuracy; null measures it for labelled data. NaN in the result when not measured.</param>
-    /// <exception cref="NotSupportedException">A loss this method has no formula for.</exception>
+    /// <exception cref="InvalidOperationException">No loss given and the model's class has no <c>[Loss]</c> attribute.</exception>
     public static Evaluation Evaluate<T>(this IModel<T> model, Dataset data, int batchSize = 500, Loss? loss = null, bool? accuracy = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

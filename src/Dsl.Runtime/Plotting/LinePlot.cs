@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 
 namespace Dsl.Runtime.Plotting;
 
@@ -31,6 +32,9 @@ public sealed class LinePlot
 
     /// <summary>Name of the vertical axis.</summary>
     public string YLabel { get; }
+
+    /// <summary>When true, ticks on the horizontal axis are whole numbers (epochs, steps). Default true.</summary>
+    public bool IntegerX { get; init; } = true;
 
     /// <summary>Number of curves added.</summary>
     public int Count => _series.Count;
@@ -63,7 +67,7 @@ public sealed class LinePlot
 
         var (xMin, xMax) = Range(s => s.X);
         var (yMin, yMax) = Range(s => s.Y);
-        double[] xTicks = Ticks(ref xMin, ref xMax, 6), yTicks = Ticks(ref yMin, ref yMax, 5);
+        double[] xTicks = Ticks(ref xMin, ref xMax, 6, IntegerX ? 1 : 0), yTicks = Ticks(ref yMin, ref yMax, 5, 0);
         double Px(double x) => plotLeft + (x - xMin) / (xMax - xMin) * plotWidth;
         double Py(double y) => plotTop + (yMax - y) / (yMax - yMin) * plotHeight;
 
@@ -82,6 +86,7 @@ public sealed class LinePlot
         svg.Text(plotLeft + plotWidth / 2, top + height - 8, XLabel, 12, "middle");
         svg.Text(left + 14, plotTop - 10, YLabel, 12, "start");
 
+        var curves = new List<(double X, double Y)[]>();
         var points = new List<(double X, double Y)>();
         foreach (var s in _series)
         {
@@ -94,20 +99,46 @@ public sealed class LinePlot
                 {
                     if (points.Count == 1) svg.Circle(points[0].X, points[0].Y, 2.5, s.Color, s.Color);
                     else if (points.Count > 1) svg.Polyline(points.ToArray(), s.Color, 1.8, s.Dash);
+                    if (points.Count > 0) curves.Add(points.ToArray());
                     points.Clear();
                 }
             }
         }
 
-        // Legend, top right inside the plot area.
-        double legendY = plotTop + 14;
+        // Legend in the corner of the plot area that the curves cross least.
+        const double legendWidth = 130;
+        double legendHeight = 16 * _series.Count + 4;
+        (double X, double Y)[] corners =
+        [
+            (plotLeft + plotWidth - legendWidth, plotTop + 2), (plotLeft + plotWidth - legendWidth, plotTop + plotHeight - legendHeight - 2),
+            (plotLeft + 8, plotTop + 2), (plotLeft + 8, plotTop + plotHeight - legendHeight - 2),
+        ];
+        var (lx, ly) = corners.MinBy(c => Crossings(curves, c.X, c.Y, legendWidth, legendHeight));
+        double legendY = ly + 14;
         foreach (var s in _series)
         {
-            double x = plotLeft + plotWidth - 130;
-            svg.Line(x, legendY - 4, x + 24, legendY - 4, s.Color, 2, s.Dash);
-            svg.Text(x + 30, legendY, s.Name, 11);
+            svg.Line(lx, legendY - 4, lx + 24, legendY - 4, s.Color, 2, s.Dash);
+            svg.Text(lx + 30, legendY, s.Name, 11);
             legendY += 16;
         }
+    }
+
+    /// <summary>How many of 20 samples along each segment of the curves fall inside the box.</summary>
+    private static int Crossings(List<(double X, double Y)[]> curves, double x, double y, double width, double height)
+    {
+        int count = 0;
+        foreach (var c in curves)
+            for (int i = 0; i < c.Length; i++)
+            {
+                var (x1, y1) = c[i];
+                var (x2, y2) = i + 1 < c.Length ? c[i + 1] : c[i];
+                for (int k = 0; k < 20; k++)
+                {
+                    double px = x1 + (x2 - x1) * k / 20, py = y1 + (y2 - y1) * k / 20;
+                    if (px >= x && px <= x + width && py >= y && py <= y + height) count++;
+                }
+            }
+        return count;
     }
 
     private (double Min, double Max) Range(Func<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string Color, string? Dash), IReadOnlyList<double>> pick)
@@ -130,10 +161,13 @@ public sealed class LinePlot
         return (min, max);
     }
 
-    /// <summary>Round tick values (1, 2 or 5 times a power of ten apart) covering [min, max], which it widens to the outer ticks.</summary>
-    private static double[] Ticks(ref double min, ref double max, int target)
+    /// <summary>
+    /// Round tick values (1, 2 or 5 times a power of ten apart, at least <paramref name="minStep"/>) covering [min, max],
+    /// which it widens to the outer ticks.
+    /// </summary>
+    private static double[] Ticks(ref double min, ref double max, int target, double minStep)
     {
-        double raw = (max - min) / target;
+        double raw = Math.Max((max - min) / target, minStep);
         double magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = magnitude * (raw / magnitude < 1.5 ? 1 : raw / magnitude < 3.5 ? 2 : raw / magnitude < 7.5 ? 5 : 10);
         double first = Math.Floor(min / step) * step, last = Math.Ceiling(max / step) * step;

@@ -23,3 +23,7 @@ public partial class WiderNet;
 /// <summary><see cref="SmallNet"/> in double precision (F64 checkpoints).</summary>
 [Precision(Precision.Double), Input(4), Dense(3, Act.Tanh), Dense(2, Act.Softmax), Loss(Loss.CrossEntropy)]
 public partial class SmallNetDouble;
+
+/// <summary>A regression with the Huber loss, whose validation loss Evaluate computes through LossFunctions.Evaluate.</summary>
+[Input(1), Dense(4, Act.Tanh), Dense(1), Loss(Loss.Huber)]
+public partial class HuberNet;

@@ -127,6 +127,21 @@ public class TrainingTests
     }
 
     [Fact]
+    public void ValidationLossIsTheModelsOwnLoss()
+    {
+        // Huber is computed the same way by TrainStep and by Evaluate, so with weights that do not move (learning rate 0)
+        // and the training data as validation data, val_loss equals the epoch's loss.
+        Dataset data = TrainingData.Polynomial(40);
+        var scaled = new Dataset(data.Inputs, data.Targets.Select(t => 8 * t).ToArray(), 1, 1); // targets up to 4: both Huber branches
+        var net = new HuberNet(seed: 3);
+        History history = net.Fit(new Sgd<float>(net, 0), scaled,
+            new FitOptions { Epochs = 1, BatchSize = 40, ValidationData = scaled, Verbose = Verbosity.Silent });
+        Assert.Equal(history.Loss[0], history.ValidationLoss[0], 1e-6 * history.Loss[0]);
+        Assert.Empty(history.ValidationAccuracy);
+        Assert.Equal(history.ValidationLoss[0], net.Evaluate(scaled).Loss);
+    }
+
+    [Fact]
     public void ANaNLossStopsTrainingAndKeepsTheWeightsFromBeforeThatBatch()
     {
         // Sample 10 holds a NaN, so batch 3 (samples 8-11, no shuffling) has a NaN loss in epoch 1.

@@ -246,7 +246,7 @@ public static class Training
                 for (int e = 0; e < o.InitialEpoch; e++) random.Shuffle(order); // replay, so a resumed run sees the same orders
 
             foreach (ICallback c in o.Callbacks) c.OnTrainBegin(_context);
-            for (int epoch = o.InitialEpoch + 1; epoch <= o.Epochs; epoch++)
+            for (int epoch = o.InitialEpoch + 1; epoch <= o.Epochs && !_context.StopTraining; epoch++)
             {
                 long started = Stopwatch.GetTimestamp();
                 _context.Epoch = epoch;

@@ -208,7 +208,7 @@ public static class Training
             _validationCount = validationCount;
             _options = options;
             _accuracy = options.Accuracy ?? data.HasLabels;
-            // Resolved now, so an unsupported loss fails before any training rather than after the first epoch.
+            // Resolved now, so a model class without a [Loss] attribute fails before any training rather than after the first epoch.
             _validationLoss = validation is null ? null : Metrics.ResolveLoss(model, null);
             var keys = new List<string> { "loss" };
             if (_accuracy) keys.Add("accuracy");
@@ -291,7 +291,9 @@ public static class Training
                         nanMessage = string.Format(CultureInfo.InvariantCulture,
                             "Epoch {0}, batch {1}/{2}: {3}; training stopped without applying this batch's step, so the model keeps the weights from before it.",
                             epoch, b, _context.BatchesPerEpoch,
-                            double.IsFinite(loss) ? $"the loss is {loss:G6} but the gradient holds NaN or infinite values" : $"the loss is {loss}");
+                            double.IsFinite(loss)
+                                ? string.Create(CultureInfo.InvariantCulture, $"the loss is {loss:G6} but the gradient holds NaN or infinite values")
+                                : string.Create(CultureInfo.InvariantCulture, $"the loss is {loss}"));
                         break;
                     }
                     if (o.ClipNorm is { } maxNorm) Clipping.ByGlobalNorm(_model.Gradients, maxNorm);

@@ -82,6 +82,22 @@ public sealed class CallbackTests : IDisposable
         oneEpoch.Fit(new Adam<float>(oneEpoch, 0.05), data, options with { Epochs = 1 });
         Assert.Equal(oneEpoch.Parameters.ToArray(), net.Parameters.ToArray());
 
+        // Verbose, it says so in the log after the epoch lines.
+        var log = new StringWriter();
+        var again = new SmallNet(seed: 2);
+        again.Fit(new Adam<float>(again, 0.05), data, options with
+        {
+            Verbose = Verbosity.Auto,
+            Log = log,
+            Callbacks = [new EarlyStopping("loss", patience: 2, mode: MonitorMode.Max, restoreBestWeights: true, verbose: true)],
+        });
+        string[] lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+        Assert.Equal(5, lines.Length);
+        Assert.StartsWith("Epoch 3/10 - ", lines[2]);
+        Assert.Equal("Epoch 3: early stopping", lines[3]);
+        Assert.Equal("Restoring model weights from the end of the best epoch: 1.", lines[4]);
+        Assert.Equal(net.Parameters.ToArray(), again.Parameters.ToArray());
+
         // Monitoring something this Fit does not log is an error before any training.
         var e = Assert.Throws<InvalidOperationException>(() => net.Fit(new Sgd<float>(net, 0.1), data, options with { Callbacks = [new EarlyStopping()] }));
         Assert.Equal("EarlyStopping monitors 'val_loss', but this Fit logs only loss, accuracy, lr, seconds; give validation data (ValidationSplit or ValidationData).", e.Message);

@@ -182,7 +182,10 @@ public static class Training
         }
     }
 
-    /// <summary>The state of one <c>Fit</c> call; <see cref="Run"/> is the training loop.</summary>
+    /// <summary>
+    /// The state of one <c>Fit</c> call; <see cref="Run"/> is the training loop. Buffers are allocated before the first
+    /// epoch, so a batch allocates nothing (callbacks are called by index, not through an enumerator).
+    /// </summary>
     private sealed class FitRun<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         private readonly ITrainable<T> _model;
@@ -245,12 +248,12 @@ public static class Training
             if (o.Shuffle)
                 for (int e = 0; e < o.InitialEpoch; e++) random.Shuffle(order); // replay, so a resumed run sees the same orders
 
-            foreach (ICallback c in o.Callbacks) c.OnTrainBegin(_context);
+            for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnTrainBegin(_context);
             for (int epoch = o.InitialEpoch + 1; epoch <= o.Epochs && !_context.StopTraining; epoch++)
             {
                 long started = Stopwatch.GetTimestamp();
                 _context.Epoch = epoch;
-                foreach (ICallback c in o.Callbacks) c.OnEpochBegin(_context, epoch);
+                for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnEpochBegin(_context, epoch);
                 reporter.EpochBegin(epoch, o.Epochs, _context.BatchesPerEpoch);
                 if (o.Shuffle) random.Shuffle(order);
                 double lossSum = 0;
@@ -302,7 +305,7 @@ public static class Training
                     lossSum += loss * n;
                     seen += n;
                     reporter.BatchEnd(b, lossSum / seen, runningAccuracy ? (double)correct / seen : double.NaN);
-                    foreach (ICallback c in o.Callbacks) c.OnBatchEnd(_context, b, loss);
+                    for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnBatchEnd(_context, b, loss);
                     if (_context.StopTraining) break;
                 }
                 if (nanMessage is not null)
@@ -328,14 +331,14 @@ public static class Training
                 logs["seconds"] = Stopwatch.GetElapsedTime(started).TotalSeconds;
                 History.Add(epoch, logs);
                 reporter.EpochEnd(epoch, o.Epochs, logs);
-                foreach (ICallback c in o.Callbacks) c.OnEpochEnd(_context, epoch, logs);
+                for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnEpochEnd(_context, epoch, logs);
                 if (_context.StopTraining)
                 {
                     History.StopReason = _context.StopReason ?? $"A callback stopped training at epoch {epoch}.";
                     break;
                 }
             }
-            foreach (ICallback c in o.Callbacks) c.OnTrainEnd(_context);
+            for (int c = 0; c < o.Callbacks.Count; c++) o.Callbacks[c].OnTrainEnd(_context);
         }
 
         /// <summary>Copies the samples <paramref name="indices"/> into the batch buffers, converting inputs and targets to T.</summary>

@@ -279,6 +279,44 @@ public class TrainingTests
         Assert.Equal("", quiet.ToString());
     }
 
+    /// <summary>Records the bytes this thread allocated at the end of every batch, without allocating itself.</summary>
+    private sealed class AllocationProbe(int capacity) : ICallback
+    {
+        public readonly long[] Allocated = new long[capacity];
+        public int Count;
+
+        void ICallback.OnBatchEnd(FitContext context, int batch, double loss)
+        {
+            if (Count < Allocated.Length) Allocated[Count++] = GC.GetAllocatedBytesForCurrentThread();
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ABatchAllocatesNothing(bool shuffle)
+    {
+        // Between the ends of two batches of one epoch: gather, schedule, TrainStep, the finiteness check, clipping, the
+        // optimizer's step and the callbacks. Per-epoch work (logs, validation) allocates; a batch must not.
+        Dataset data = TrainingData.Classes(400, seed: 3);
+        var net = new SmallNet(seed: 1);
+        var probe = new AllocationProbe(40);
+        net.Fit(new Adam<float>(net, 0.01), data, new FitOptions
+        {
+            Epochs = 1,
+            BatchSize = 10,
+            Shuffle = shuffle,
+            Schedule = Schedules.InverseTime(0.01, 0.1),
+            ClipNorm = 1,
+            ClipValue = 0.5,
+            Verbose = Verbosity.Silent,
+            Callbacks = [new LambdaCallback(onBatchEnd: (_, _, _) => { }), probe],
+        });
+        Assert.Equal(40, probe.Count);
+        for (int i = 2; i < probe.Count; i++)
+            Assert.True(probe.Allocated[i] == probe.Allocated[i - 1], $"batch {i + 1} allocated {probe.Allocated[i] - probe.Allocated[i - 1]} bytes");
+    }
+
     [Fact]
     public void BadArgumentsAreNamed()
     {

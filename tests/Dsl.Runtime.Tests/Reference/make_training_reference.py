@@ -16,10 +16,11 @@ Produces training_reference.json next to this script:
   the network's softmax outputs computed by PyTorch, so a test can load it and compare Forward.
 
 Everything is float32; the gradients and data come from a seeded torch generator or closed-form formulas.
-`read_safetensors(path)` below is the json + numpy reader used to check files written by Dsl:
+`read_safetensors(path)` below is the json + numpy reader used to check files written by Dsl. Run from the
+repository root with a Python that has PyTorch 1.13 and NumPy (Debian's python3-torch):
 
-    /usr/bin/python3 tests/Dsl.Runtime.Tests/Reference/make_training_reference.py
-    /usr/bin/python3 tests/Dsl.Runtime.Tests/Reference/make_training_reference.py --read some.safetensors
+    python3 tests/Dsl.Runtime.Tests/Reference/make_training_reference.py
+    python3 tests/Dsl.Runtime.Tests/Reference/make_training_reference.py --read some.safetensors
 """
 import base64
 import json

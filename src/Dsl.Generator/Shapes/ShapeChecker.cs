@@ -102,7 +102,7 @@ internal static class ShapeChecker
         }
         if (ok && input.Ints.Aggregate(1L, (p, d) => p * d) * ShapeMath.TileSize > int.MaxValue)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, $"[{input.Display}]", "activation buffer (input size x 64 samples per tile)", int.MaxValue));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, $"[{input.Display}]", $"activation buffer (input size x {ShapeMath.TileSize} samples per tile)", int.MaxValue));
             ok = false;
         }
         return ok ? input.Ints.ToEquatableArray() : null;

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Dsl.Runtime;
 
@@ -62,6 +63,38 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The update rule: <paramref name="p"/> and <paramref name="g"/> have the same layout.</summary>
     protected abstract void Update(Span<T> p, ReadOnlySpan<T> g);
 
+    /// <summary>Elements per part of <see cref="Elementwise{TUpdate}"/>: a multiple of every vector width, fixed, so where a vector loop ends never depends on the thread count.</summary>
+    private protected const int ChunkSize = 16384;
+
+    /// <summary>An element-wise update of the elements <c>[start, end)</c>.</summary>
+    private protected interface IElementwiseUpdate
+    {
+        void Update(int start, int end);
+    }
+
+    private struct ChunkJob<TUpdate> : IParallelPart where TUpdate : struct, IElementwiseUpdate
+    {
+        public TUpdate Update;
+        public int Length;
+
+        public void Execute(int part)
+        {
+            int start = part * ChunkSize;
+            Update.Update(start, Math.Min(Length, start + ChunkSize));
+        }
+    }
+
+    /// <summary>
+    /// Runs an element-wise update over <c>[0, length)</c> in chunks of <see cref="ChunkSize"/>, split across
+    /// <see cref="Workers"/>. Each element is updated once, by arithmetic that depends on nothing but its own values, so
+    /// the result is the same whatever the thread count.
+    /// </summary>
+    private protected static void Elementwise<TUpdate>(ref TUpdate update, int length) where TUpdate : struct, IElementwiseUpdate
+    {
+        var job = new ChunkJob<TUpdate> { Update = update, Length = length };
+        Workers.Run(ref job, (length + ChunkSize - 1) / ChunkSize);
+    }
+
     /// <summary>Throws unless <paramref name="value"/> lies in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     protected static void CheckRange(double value, double min, double max, string name)
     {
@@ -88,7 +121,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 /// p = p - lr * g
 /// </code>
 /// </summary>
-public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed unsafe class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _momentumBuffer;
 
@@ -127,18 +160,60 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         T wd = T.CreateChecked(WeightDecay);
         T mu = T.CreateChecked(Momentum);
         T oneMinusDampening = T.CreateChecked(1 - Dampening);
-        bool first = Iterations == 0;
-        Span<T> buf = _momentumBuffer;
-        for (int i = 0; i < p.Length; i++)
+        fixed (T* pp = p, pg = g, pbuf = _momentumBuffer)
         {
-            T d = g[i];
-            if (WeightDecay != 0) d += wd * p[i];
-            if (Momentum != 0)
+            var update = new SgdUpdate
             {
-                buf[i] = first ? d : buf[i] * mu + oneMinusDampening * d;
-                d = Nesterov ? d + mu * buf[i] : buf[i];
+                P = pp, G = pg, Buf = pbuf, Lr = lr, Wd = wd, Mu = mu, OneMinusDampening = oneMinusDampening,
+                First = Iterations == 0, Decay = WeightDecay != 0, HasMomentum = Momentum != 0, Nesterov = Nesterov,
+            };
+            Elementwise(ref update, p.Length);
+        }
+    }
+
+    /// <summary>The update of elements <c>[start, end)</c>: vectors, then the same operations in scalar code (no fused multiply-adds, as PyTorch's).</summary>
+    private unsafe struct SgdUpdate : IElementwiseUpdate
+    {
+        public T* P, G, Buf;
+        public T Lr, Wd, Mu, OneMinusDampening;
+        public bool First, Decay, HasMomentum, Nesterov;
+
+        public readonly void Update(int start, int end)
+        {
+            int i = start;
+            if (Vector512.IsHardwareAccelerated) i = Vectors<Vector512<T>, Simd512<T>>(start, end);
+            else if (Vector256.IsHardwareAccelerated) i = Vectors<Vector256<T>, Simd256<T>>(start, end);
+            else if (Vector128.IsHardwareAccelerated) i = Vectors<Vector128<T>, Simd128<T>>(start, end);
+            for (; i < end; i++)
+            {
+                T d = G[i];
+                if (Decay) d += Wd * P[i];
+                if (HasMomentum)
+                {
+                    Buf[i] = First ? d : Buf[i] * Mu + OneMinusDampening * d;
+                    d = Nesterov ? d + Mu * Buf[i] : Buf[i];
+                }
+                P[i] -= Lr * d;
             }
-            p[i] -= lr * d;
+        }
+
+        private readonly int Vectors<TV, S>(int start, int end) where TV : struct where S : ISimd<TV, T>
+        {
+            TV lr = S.Broadcast(Lr), wd = S.Broadcast(Wd), mu = S.Broadcast(Mu), omd = S.Broadcast(OneMinusDampening);
+            int i = start;
+            for (; i + S.Count <= end; i += S.Count)
+            {
+                TV p = S.Load(P + i), d = S.Load(G + i);
+                if (Decay) d = S.Add(d, S.Multiply(wd, p));
+                if (HasMomentum)
+                {
+                    TV b = First ? d : S.Add(S.Multiply(S.Load(Buf + i), mu), S.Multiply(omd, d));
+                    S.Store(Buf + i, b);
+                    d = Nesterov ? S.Add(d, S.Multiply(mu, b)) : b;
+                }
+                S.Store(P + i, S.Subtract(p, S.Multiply(lr, d)));
+            }
+            return i;
         }
     }
 }
@@ -439,7 +514,7 @@ public sealed class AdamW<T> : AdamBase<T> where T : unmanaged, IFloatingPointIe
 }
 
 /// <summary>Hyper-parameters, moment buffers and update rule shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
-public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public abstract unsafe class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _m, _v, _vMax;
     private readonly bool _decoupled;
@@ -499,19 +574,70 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
         T wd = T.CreateChecked(WeightDecay);
         T decay = T.CreateChecked(1 - lr * WeightDecay);
         bool l2 = !decoupled && WeightDecay != 0, shrink = decoupled && WeightDecay != 0;
-        Span<T> m = _m.AsSpan(0, p.Length), v = _v.AsSpan(0, p.Length);
-        Span<T> vMax = AmsGrad ? _vMax.AsSpan(0, p.Length) : default;
-        for (int i = 0; i < p.Length; i++)
+        fixed (T* pp = p, pg = g, pm = _m, pv = _v, pvMax = _vMax)
         {
-            T d = g[i];
-            if (l2) d = T.FusedMultiplyAdd(wd, p[i], d);                        // grad.add(param, alpha=wd)
-            if (shrink) p[i] *= decay;                                          // param.mul_(1 - lr * wd)
-            m[i] = T.FusedMultiplyAdd(oneMinusBeta1, d, m[i] * beta1);          // exp_avg.mul_(b1).add_(grad, alpha=1 - b1)
-            v[i] = T.FusedMultiplyAdd(oneMinusBeta2 * d, d, v[i] * beta2);      // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
-            T s = v[i];
-            if (AmsGrad) s = vMax[i] = T.Max(vMax[i], s);                       // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=...)
-            T denom = T.Sqrt(s) / biasCorrection2Sqrt + eps;                    // (s.sqrt() / bias_correction2_sqrt).add_(eps)
-            p[i] += negStepSize * m[i] / denom;                                 // param.addcdiv_(exp_avg, denom, value=-step_size)
+            var update = new AdamUpdate
+            {
+                P = pp, G = pg, M = pm, V = pv, VMax = pvMax, NegStepSize = negStepSize, BiasCorrection2Sqrt = biasCorrection2Sqrt,
+                Beta1 = beta1, OneMinusBeta1 = oneMinusBeta1, Beta2 = beta2, OneMinusBeta2 = oneMinusBeta2, Eps = eps, Wd = wd,
+                Decay = decay, L2 = l2, Shrink = shrink, AmsGrad = AmsGrad,
+            };
+            Elementwise(ref update, p.Length);
+        }
+    }
+
+    /// <summary>The update of elements <c>[start, end)</c>: vectors, then the same operations in scalar code, in PyTorch's order.</summary>
+    private unsafe struct AdamUpdate : IElementwiseUpdate
+    {
+        public T* P, G, M, V, VMax;
+        public T NegStepSize, BiasCorrection2Sqrt, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Eps, Wd, Decay;
+        public bool L2, Shrink, AmsGrad;
+
+        public readonly void Update(int start, int end)
+        {
+            int i = start;
+            if (Vector512.IsHardwareAccelerated) i = Vectors<Vector512<T>, Simd512<T>>(start, end);
+            else if (Vector256.IsHardwareAccelerated) i = Vectors<Vector256<T>, Simd256<T>>(start, end);
+            else if (Vector128.IsHardwareAccelerated) i = Vectors<Vector128<T>, Simd128<T>>(start, end);
+            for (; i < end; i++)
+            {
+                T d = G[i];
+                if (L2) d = T.FusedMultiplyAdd(Wd, P[i], d);                        // grad.add(param, alpha=wd)
+                if (Shrink) P[i] *= Decay;                                          // param.mul_(1 - lr * wd)
+                M[i] = T.FusedMultiplyAdd(OneMinusBeta1, d, M[i] * Beta1);          // exp_avg.mul_(b1).add_(grad, alpha=1 - b1)
+                V[i] = T.FusedMultiplyAdd(OneMinusBeta2 * d, d, V[i] * Beta2);      // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+                T s = V[i];
+                if (AmsGrad) s = VMax[i] = T.Max(VMax[i], s);                       // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=...)
+                T denom = T.Sqrt(s) / BiasCorrection2Sqrt + Eps;                    // (s.sqrt() / bias_correction2_sqrt).add_(eps)
+                P[i] += NegStepSize * M[i] / denom;                                 // param.addcdiv_(exp_avg, denom, value=-step_size)
+            }
+        }
+
+        /// <summary>The scalar loop's operations lane by lane: fused where it fuses, separately rounded where it does not.</summary>
+        private readonly int Vectors<TV, S>(int start, int end) where TV : struct where S : ISimd<TV, T>
+        {
+            TV negStep = S.Broadcast(NegStepSize), bc2 = S.Broadcast(BiasCorrection2Sqrt), b1 = S.Broadcast(Beta1), omb1 = S.Broadcast(OneMinusBeta1);
+            TV b2 = S.Broadcast(Beta2), omb2 = S.Broadcast(OneMinusBeta2), eps = S.Broadcast(Eps), wd = S.Broadcast(Wd), decay = S.Broadcast(Decay);
+            int i = start;
+            for (; i + S.Count <= end; i += S.Count)
+            {
+                TV p = S.Load(P + i), d = S.Load(G + i);
+                if (L2) d = S.Fma(wd, p, d);
+                if (Shrink) p = S.Multiply(p, decay);
+                TV m = S.Fma(omb1, d, S.Multiply(S.Load(M + i), b1));
+                TV v = S.Fma(S.Multiply(omb2, d), d, S.Multiply(S.Load(V + i), b2));
+                S.Store(M + i, m);
+                S.Store(V + i, v);
+                TV s = v;
+                if (AmsGrad)
+                {
+                    s = S.Max(S.Load(VMax + i), s);
+                    S.Store(VMax + i, s);
+                }
+                TV denom = S.Add(S.Divide(S.Sqrt(s), bc2), eps);
+                S.Store(P + i, S.Add(p, S.Divide(S.Multiply(negStep, m), denom)));
+            }
+            return i;
         }
     }
 

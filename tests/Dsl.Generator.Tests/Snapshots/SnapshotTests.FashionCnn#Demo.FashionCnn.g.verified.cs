@@ -41,7 +41,7 @@ partial class FashionCnn : ITrainable<float>
     public const int ParameterCount = 35754;
 
     /// <summary>Samples per pass through the layer buffers: larger batches are processed in tiles of this many, smaller ones in one.</summary>
-    public const int TileSize = 64;
+    public const int TileSize = 256;
 
     /// <summary>The layer table, like Keras' <c>model.summary()</c>: each layer's output shape, parameter count and offset.</summary>
     public const string Summary =
@@ -295,9 +295,9 @@ partial class FashionCnn : ITrainable<float>
     /// <summary>Layer 7 forward, Dense(128, Act.Tanh): [256] -> [128]. <c>y = tanh(W x + b)</c> for each of <paramref name="n"/> samples.</summary>
     private void Forward_L7(Span<float> y, ReadOnlySpan<float> x, int n)
     {
-        // z = W x + b for every sample (256 x 128 multiply-adds each), by the runtime's SIMD kernel.
-        Kernels.DenseForward<float>(y, x, _parameters.AsSpan(L7_Weight, 32768), _parameters.AsSpan(L7_Bias, 128), n, 256, 128);
-        Activations.Tanh<float>(y.Slice(0, n * 128));
+        // y = tanh(W x + b) for every sample: [n, 256] x [256, 128] by the runtime's blocked SIMD product,
+        // split across cores when large, each core applying the activation to the outputs it computed.
+        Gemm.DenseForward<float>(y, x, _parameters.AsSpan(L7_Weight, 32768), _parameters.AsSpan(L7_Bias, 128), n, 256, 128, Dsl.Act.Tanh);
     }
 
     /// <summary>
@@ -306,16 +306,20 @@ partial class FashionCnn : ITrainable<float>
     /// </summary>
     private void Backward_L7(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
+        // dz = dy * tanh'(z), written in terms of the output y: 1 - y²; in place.
         Activations.TanhBackward<float>(dy.Slice(0, n * 128), y.Slice(0, n * 128));
-        Kernels.DenseBackward<float>(dx, _gradients.AsSpan(L7_Weight, 32768), _gradients.AsSpan(L7_Bias, 128),
-            dy, x, _parameters.AsSpan(L7_Weight, 32768), n, 256, 128);
+        // dW += dzᵀ x, db += the column sums of dz: [128, 256] += [128, n] x [n, 256], samples in order.
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L7_Weight, 32768), _gradients.AsSpan(L7_Bias, 128), dy, x, n, 256, 128);
+        // dx = dz W: [n, 256] = [n, 128] x [128, 256].
+        Gemm.DenseInputGradient<float>(dx, dy, _parameters.AsSpan(L7_Weight, 32768), n, 256, 128);
     }
 
     /// <summary>Layer 8 forward, Dense(10, Act.Softmax): [128] -> [10]. <c>y = softmax(W x + b)</c> for each of <paramref name="n"/> samples.</summary>
     private void Forward_L8(Span<float> z, Span<float> y, ReadOnlySpan<float> x, int n)
     {
-        // z = W x + b for every sample (128 x 10 multiply-adds each), by the runtime's SIMD kernel.
-        Kernels.DenseForward<float>(z, x, _parameters.AsSpan(L8_Weight, 1280), _parameters.AsSpan(L8_Bias, 10), n, 128, 10);
+        // z = W x + b for every sample: [n, 128] x [128, 10] by the runtime's blocked SIMD product, split across cores when large.
+        Gemm.DenseForward<float>(z, x, _parameters.AsSpan(L8_Weight, 1280), _parameters.AsSpan(L8_Bias, 10), n, 128, 10);
+        // y = softmax(z), keeping z for the fused loss.
         z.Slice(0, n * 10).CopyTo(y);
         Activations.Softmax<float>(y.Slice(0, n * 10), 10);
     }
@@ -326,9 +330,11 @@ partial class FashionCnn : ITrainable<float>
     /// </summary>
     private void Backward_L8(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
-        // dy already holds dL/dz: the loss was computed together with this layer's activation.
-        Kernels.DenseBackward<float>(dx, _gradients.AsSpan(L8_Weight, 1280), _gradients.AsSpan(L8_Bias, 10),
-            dy, x, _parameters.AsSpan(L8_Weight, 1280), n, 128, 10);
+        // dz = dy: the loss was computed together with this layer's activation and gave dL/dz directly.
+        // dW += dzᵀ x, db += the column sums of dz: [10, 128] += [10, n] x [n, 128], samples in order.
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L8_Weight, 1280), _gradients.AsSpan(L8_Bias, 10), dy, x, n, 128, 10);
+        // dx = dz W: [n, 128] = [n, 10] x [10, 128].
+        Gemm.DenseInputGradient<float>(dx, dy, _parameters.AsSpan(L8_Weight, 1280), n, 128, 10);
     }
 
     /// <summary>The number of samples in <paramref name="inputLength"/> values, checked against the other buffer's length.</summary>

@@ -38,7 +38,7 @@ partial class SpatialVariety : ITrainable<float>
     public const int ParameterCount = 268;
 
     /// <summary>Samples per pass through the layer buffers: larger batches are processed in tiles of this many, smaller ones in one.</summary>
-    public const int TileSize = 64;
+    public const int TileSize = 256;
 
     /// <summary>The layer table, like Keras' <c>model.summary()</c>: each layer's output shape, parameter count and offset.</summary>
     public const string Summary =
@@ -219,22 +219,11 @@ partial class SpatialVariety : ITrainable<float>
     /// <summary>Layer 5 forward, Dense(4, Act.Sigmoid): [24] -> [4]. <c>y = sigmoid(W x + b)</c> for each of <paramref name="n"/> samples.</summary>
     private void Forward_L5(Span<float> z, Span<float> y, ReadOnlySpan<float> x, int n)
     {
-        ReadOnlySpan<float> w = _parameters.AsSpan(L5_Weight, 96); // [4, 24]
-        ReadOnlySpan<float> b = _parameters.AsSpan(L5_Bias, 4);
-        for (int s = 0; s < n; s++)
-        {
-            ReadOnlySpan<float> xs = x.Slice(s * 24, 24);
-            Span<float> zs = z.Slice(s * 4, 4);
-            Span<float> ys = y.Slice(s * 4, 4);
-            zs[0] = b[0] + w[0] * xs[0] + w[1] * xs[1] + w[2] * xs[2] + w[3] * xs[3] + w[4] * xs[4] + w[5] * xs[5] + w[6] * xs[6] + w[7] * xs[7] + w[8] * xs[8] + w[9] * xs[9] + w[10] * xs[10] + w[11] * xs[11] + w[12] * xs[12] + w[13] * xs[13] + w[14] * xs[14] + w[15] * xs[15] + w[16] * xs[16] + w[17] * xs[17] + w[18] * xs[18] + w[19] * xs[19] + w[20] * xs[20] + w[21] * xs[21] + w[22] * xs[22] + w[23] * xs[23];
-            zs[1] = b[1] + w[24] * xs[0] + w[25] * xs[1] + w[26] * xs[2] + w[27] * xs[3] + w[28] * xs[4] + w[29] * xs[5] + w[30] * xs[6] + w[31] * xs[7] + w[32] * xs[8] + w[33] * xs[9] + w[34] * xs[10] + w[35] * xs[11] + w[36] * xs[12] + w[37] * xs[13] + w[38] * xs[14] + w[39] * xs[15] + w[40] * xs[16] + w[41] * xs[17] + w[42] * xs[18] + w[43] * xs[19] + w[44] * xs[20] + w[45] * xs[21] + w[46] * xs[22] + w[47] * xs[23];
-            zs[2] = b[2] + w[48] * xs[0] + w[49] * xs[1] + w[50] * xs[2] + w[51] * xs[3] + w[52] * xs[4] + w[53] * xs[5] + w[54] * xs[6] + w[55] * xs[7] + w[56] * xs[8] + w[57] * xs[9] + w[58] * xs[10] + w[59] * xs[11] + w[60] * xs[12] + w[61] * xs[13] + w[62] * xs[14] + w[63] * xs[15] + w[64] * xs[16] + w[65] * xs[17] + w[66] * xs[18] + w[67] * xs[19] + w[68] * xs[20] + w[69] * xs[21] + w[70] * xs[22] + w[71] * xs[23];
-            zs[3] = b[3] + w[72] * xs[0] + w[73] * xs[1] + w[74] * xs[2] + w[75] * xs[3] + w[76] * xs[4] + w[77] * xs[5] + w[78] * xs[6] + w[79] * xs[7] + w[80] * xs[8] + w[81] * xs[9] + w[82] * xs[10] + w[83] * xs[11] + w[84] * xs[12] + w[85] * xs[13] + w[86] * xs[14] + w[87] * xs[15] + w[88] * xs[16] + w[89] * xs[17] + w[90] * xs[18] + w[91] * xs[19] + w[92] * xs[20] + w[93] * xs[21] + w[94] * xs[22] + w[95] * xs[23];
-            ys[0] = Fn.Sigmoid(zs[0]);
-            ys[1] = Fn.Sigmoid(zs[1]);
-            ys[2] = Fn.Sigmoid(zs[2]);
-            ys[3] = Fn.Sigmoid(zs[3]);
-        }
+        // z = W x + b for every sample: [n, 24] x [24, 4] by the runtime's blocked SIMD product, split across cores when large.
+        Gemm.DenseForward<float>(z, x, _parameters.AsSpan(L5_Weight, 96), _parameters.AsSpan(L5_Bias, 4), n, 24, 4);
+        // y = sigmoid(z), keeping z for the fused loss.
+        z.Slice(0, n * 4).CopyTo(y);
+        Activations.Sigmoid<float>(y.Slice(0, n * 4));
     }
 
     /// <summary>
@@ -243,50 +232,11 @@ partial class SpatialVariety : ITrainable<float>
     /// </summary>
     private void Backward_L5(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
-        ReadOnlySpan<float> w = _parameters.AsSpan(L5_Weight, 96); // [4, 24]
-        Span<float> dw = _gradients.AsSpan(L5_Weight, 96);
-        Span<float> db = _gradients.AsSpan(L5_Bias, 4);
-        for (int s = 0; s < n; s++)
-        {
-            ReadOnlySpan<float> xs = x.Slice(s * 24, 24);
-            Span<float> dys = dy.Slice(s * 4, 4);
-            // dz = dy: the loss was computed together with this layer's activation and gave dL/dz directly.
-            float dz0 = dys[0];
-            float dz1 = dys[1];
-            float dz2 = dys[2];
-            float dz3 = dys[3];
-            // dW += dz xᵀ, db += dz.
-            dw[0] += dz0 * xs[0]; dw[1] += dz0 * xs[1]; dw[2] += dz0 * xs[2]; dw[3] += dz0 * xs[3]; dw[4] += dz0 * xs[4]; dw[5] += dz0 * xs[5]; dw[6] += dz0 * xs[6]; dw[7] += dz0 * xs[7]; dw[8] += dz0 * xs[8]; dw[9] += dz0 * xs[9]; dw[10] += dz0 * xs[10]; dw[11] += dz0 * xs[11]; dw[12] += dz0 * xs[12]; dw[13] += dz0 * xs[13]; dw[14] += dz0 * xs[14]; dw[15] += dz0 * xs[15]; dw[16] += dz0 * xs[16]; dw[17] += dz0 * xs[17]; dw[18] += dz0 * xs[18]; dw[19] += dz0 * xs[19]; dw[20] += dz0 * xs[20]; dw[21] += dz0 * xs[21]; dw[22] += dz0 * xs[22]; dw[23] += dz0 * xs[23]; db[0] += dz0;
-            dw[24] += dz1 * xs[0]; dw[25] += dz1 * xs[1]; dw[26] += dz1 * xs[2]; dw[27] += dz1 * xs[3]; dw[28] += dz1 * xs[4]; dw[29] += dz1 * xs[5]; dw[30] += dz1 * xs[6]; dw[31] += dz1 * xs[7]; dw[32] += dz1 * xs[8]; dw[33] += dz1 * xs[9]; dw[34] += dz1 * xs[10]; dw[35] += dz1 * xs[11]; dw[36] += dz1 * xs[12]; dw[37] += dz1 * xs[13]; dw[38] += dz1 * xs[14]; dw[39] += dz1 * xs[15]; dw[40] += dz1 * xs[16]; dw[41] += dz1 * xs[17]; dw[42] += dz1 * xs[18]; dw[43] += dz1 * xs[19]; dw[44] += dz1 * xs[20]; dw[45] += dz1 * xs[21]; dw[46] += dz1 * xs[22]; dw[47] += dz1 * xs[23]; db[1] += dz1;
-            dw[48] += dz2 * xs[0]; dw[49] += dz2 * xs[1]; dw[50] += dz2 * xs[2]; dw[51] += dz2 * xs[3]; dw[52] += dz2 * xs[4]; dw[53] += dz2 * xs[5]; dw[54] += dz2 * xs[6]; dw[55] += dz2 * xs[7]; dw[56] += dz2 * xs[8]; dw[57] += dz2 * xs[9]; dw[58] += dz2 * xs[10]; dw[59] += dz2 * xs[11]; dw[60] += dz2 * xs[12]; dw[61] += dz2 * xs[13]; dw[62] += dz2 * xs[14]; dw[63] += dz2 * xs[15]; dw[64] += dz2 * xs[16]; dw[65] += dz2 * xs[17]; dw[66] += dz2 * xs[18]; dw[67] += dz2 * xs[19]; dw[68] += dz2 * xs[20]; dw[69] += dz2 * xs[21]; dw[70] += dz2 * xs[22]; dw[71] += dz2 * xs[23]; db[2] += dz2;
-            dw[72] += dz3 * xs[0]; dw[73] += dz3 * xs[1]; dw[74] += dz3 * xs[2]; dw[75] += dz3 * xs[3]; dw[76] += dz3 * xs[4]; dw[77] += dz3 * xs[5]; dw[78] += dz3 * xs[6]; dw[79] += dz3 * xs[7]; dw[80] += dz3 * xs[8]; dw[81] += dz3 * xs[9]; dw[82] += dz3 * xs[10]; dw[83] += dz3 * xs[11]; dw[84] += dz3 * xs[12]; dw[85] += dz3 * xs[13]; dw[86] += dz3 * xs[14]; dw[87] += dz3 * xs[15]; dw[88] += dz3 * xs[16]; dw[89] += dz3 * xs[17]; dw[90] += dz3 * xs[18]; dw[91] += dz3 * xs[19]; dw[92] += dz3 * xs[20]; dw[93] += dz3 * xs[21]; dw[94] += dz3 * xs[22]; dw[95] += dz3 * xs[23]; db[3] += dz3;
-            // dx = Wᵀ dz.
-            Span<float> dxs = dx.Slice(s * 24, 24);
-            dxs[0] = w[0] * dz0 + w[24] * dz1 + w[48] * dz2 + w[72] * dz3;
-            dxs[1] = w[1] * dz0 + w[25] * dz1 + w[49] * dz2 + w[73] * dz3;
-            dxs[2] = w[2] * dz0 + w[26] * dz1 + w[50] * dz2 + w[74] * dz3;
-            dxs[3] = w[3] * dz0 + w[27] * dz1 + w[51] * dz2 + w[75] * dz3;
-            dxs[4] = w[4] * dz0 + w[28] * dz1 + w[52] * dz2 + w[76] * dz3;
-            dxs[5] = w[5] * dz0 + w[29] * dz1 + w[53] * dz2 + w[77] * dz3;
-            dxs[6] = w[6] * dz0 + w[30] * dz1 + w[54] * dz2 + w[78] * dz3;
-            dxs[7] = w[7] * dz0 + w[31] * dz1 + w[55] * dz2 + w[79] * dz3;
-            dxs[8] = w[8] * dz0 + w[32] * dz1 + w[56] * dz2 + w[80] * dz3;
-            dxs[9] = w[9] * dz0 + w[33] * dz1 + w[57] * dz2 + w[81] * dz3;
-            dxs[10] = w[10] * dz0 + w[34] * dz1 + w[58] * dz2 + w[82] * dz3;
-            dxs[11] = w[11] * dz0 + w[35] * dz1 + w[59] * dz2 + w[83] * dz3;
-            dxs[12] = w[12] * dz0 + w[36] * dz1 + w[60] * dz2 + w[84] * dz3;
-            dxs[13] = w[13] * dz0 + w[37] * dz1 + w[61] * dz2 + w[85] * dz3;
-            dxs[14] = w[14] * dz0 + w[38] * dz1 + w[62] * dz2 + w[86] * dz3;
-            dxs[15] = w[15] * dz0 + w[39] * dz1 + w[63] * dz2 + w[87] * dz3;
-            dxs[16] = w[16] * dz0 + w[40] * dz1 + w[64] * dz2 + w[88] * dz3;
-            dxs[17] = w[17] * dz0 + w[41] * dz1 + w[65] * dz2 + w[89] * dz3;
-            dxs[18] = w[18] * dz0 + w[42] * dz1 + w[66] * dz2 + w[90] * dz3;
-            dxs[19] = w[19] * dz0 + w[43] * dz1 + w[67] * dz2 + w[91] * dz3;
-            dxs[20] = w[20] * dz0 + w[44] * dz1 + w[68] * dz2 + w[92] * dz3;
-            dxs[21] = w[21] * dz0 + w[45] * dz1 + w[69] * dz2 + w[93] * dz3;
-            dxs[22] = w[22] * dz0 + w[46] * dz1 + w[70] * dz2 + w[94] * dz3;
-            dxs[23] = w[23] * dz0 + w[47] * dz1 + w[71] * dz2 + w[95] * dz3;
-        }
+        // dz = dy: the loss was computed together with this layer's activation and gave dL/dz directly.
+        // dW += dzᵀ x, db += the column sums of dz: [4, 24] += [4, n] x [n, 24], samples in order.
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L5_Weight, 96), _gradients.AsSpan(L5_Bias, 4), dy, x, n, 24, 4);
+        // dx = dz W: [n, 24] = [n, 4] x [4, 24].
+        Gemm.DenseInputGradient<float>(dx, dy, _parameters.AsSpan(L5_Weight, 96), n, 24, 4);
     }
 
     /// <summary>The number of samples in <paramref name="inputLength"/> values, checked against the other buffer's length.</summary>

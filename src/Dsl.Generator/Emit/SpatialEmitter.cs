@@ -3,47 +3,92 @@ using Dsl.Generator.Shapes;
 
 namespace Dsl.Generator.Emit;
 
-/// <summary>Writes a convolution's <c>Forward_Li</c> / <c>Backward_Li</c> pair: constant geometry, the runtime's im2col kernels, the activation.</summary>
+/// <summary>
+/// Writes what a convolution layer needs: a struct holding its geometry and activation as constants (the type argument
+/// that compiles the runtime's kernels for exactly this layer), its workspace, and its <c>Forward_Li</c> /
+/// <c>Backward_Li</c> pair.
+/// </summary>
 internal static class SpatialEmitter
 {
+    /// <summary>The <c>Li_Conv</c> struct: the layer as compile-time constants for <c>ConvKernels</c>.</summary>
+    public static void EmitLayerType(CodeWriter w, LayerSpec layer)
+    {
+        int i = layer.Index;
+        w.Line($"/// <summary>L{i} {layer.Display}: {ShapeMath.Format(layer.InShape)} -> {ShapeMath.Format(layer.OutShape)} as constants, so the runtime's convolution kernels are compiled for exactly this layer.</summary>");
+        using (w.Block($"private readonly struct L{i}_Conv : IConvLayer"))
+        {
+            w.Line($"public static int InChannels => {layer.InShape[0]};");
+            w.Line($"public static int InHeight => {layer.InShape[1]};");
+            w.Line($"public static int InWidth => {layer.InShape[2]};");
+            w.Line($"public static int OutChannels => {layer.OutShape[0]};");
+            w.Line($"public static int OutHeight => {layer.OutShape[1]};");
+            w.Line($"public static int OutWidth => {layer.OutShape[2]};");
+            w.Line($"public static int Kernel => {layer.Kernel};");
+            w.Line($"public static int Stride => {layer.Stride};");
+            w.Line($"public static int PadTop => {layer.PadTop};");
+            w.Line($"public static int PadLeft => {layer.PadLeft};");
+            w.Line($"public static Dsl.Act Activation => Dsl.Act.{layer.Activation};");
+        }
+    }
+
+    /// <summary>The layer's workspace field (zero-bordered inputs and, for training, dL/dz on the input's grid).</summary>
+    public static void EmitStorage(CodeWriter w, EmitContext c, LayerSpec layer)
+    {
+        int i = layer.Index;
+        string training = c.Model.HasLoss ? "true" : "false";
+        string what = c.Model.HasLoss ? "bordered inputs and dL/dz" : "bordered inputs";
+        w.Line($"private readonly {c.T}[] _w{i} = new {c.T}[ConvKernels.WorkspaceLength<{c.T}, L{i}_Conv>(TileSize, training: {training})]; // L{i} workspace ({what}; its size depends on the CPU)");
+    }
+
     public static void EmitConvForward(CodeWriter w, EmitContext c, LayerSpec layer)
     {
         string T = c.T;
-        int i = layer.Index, outSize = layer.OutSize;
+        int i = layer.Index;
+        int window = layer.InShape[0] * layer.Kernel * layer.Kernel;
+        string act = DenseEmitter.ActName(layer.Activation);
         w.Line($"/// <summary>Layer {i} forward, {layer.Display}: {ShapeMath.Format(layer.InShape)} -> {ShapeMath.Format(layer.OutShape)}, {Describe(layer)}.</summary>");
         using (w.Block($"private void Forward_L{i}(Span<{T}> y, ReadOnlySpan<{T}> x, int n)"))
         {
-            w.Line($"// z[f, p] = b[f] + Σ_r W[f, r] · patch[r, p] over the {layer.InShape[0] * layer.Kernel * layer.Kernel} values r of each {layer.Kernel}x{layer.Kernel} window p.");
-            w.Line($"SpatialKernels.ConvForward<{T}>(y, x, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), _parameters.AsSpan(L{i}_Bias, {layer.BiasCount}), n, L{i}_Geometry, _scratch);");
-            if (DenseEmitter.SpanActivation(layer.Activation) is { } act)
-                w.Line(layer.Activation == Act.Softmax
-                    ? $"Activations.Softmax<{T}>(y.Slice(0, n * {outSize}), {outSize});"
-                    : $"Activations.{act}<{T}>(y.Slice(0, n * {outSize}));");
+            string sum = $"b[f] + Σ_r W[f, r] · x[r + p]";
+            w.Line($"// y[f, p] = {(act.Length == 0 ? sum : $"{act}({sum})")} over the {window} values r of the {layer.Kernel}x{layer.Kernel} window at each output position p,");
+            w.Line("// bias and activation applied as the values are stored; the samples are split across the cores (see ConvKernels).");
+            w.Line($"ConvKernels.Forward<{T}, L{i}_Conv>(y, x, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), _parameters.AsSpan(L{i}_Bias, {layer.BiasCount}), n, _w{i});");
         }
     }
 
     public static void EmitConvBackward(CodeWriter w, EmitContext c, LayerSpec layer)
     {
         string T = c.T;
-        int i = layer.Index, outSize = layer.OutSize;
+        int i = layer.Index;
         bool dx = c.NeedsInputGradient(layer);
         w.Line("/// <summary>");
-        w.Line($"/// Layer {i} backward, {layer.Display}: turns <paramref name=\"dy\"/> into dL/dz in place, adds dL/dW = dz · patchesᵀ and dL/db = Σ dz,");
-        w.Line(dx ? "/// and writes dL/dx, the patches' gradients Wᵀ dz added back onto the map (col2im)." : "/// and stops: no layer with parameters comes before it.");
+        string dz = layer.Activation == Act.Linear ? "dL/dz = dy" : $"dL/dz = dy ⊙ {Derivative(layer.Activation)}";
+        w.Line($"/// Layer {i} backward, {layer.Display}: {dz}, then dL/dW[f, c, ky, kx] += Σ_(s,p) dz[s, f, p] · x[s, c, p + (ky, kx)]");
+        w.Line(dx
+            ? "/// and dL/db[f] += Σ dz[s, f, ·]; and dL/dx, each output's dz spread back over its window: the convolution of dz with the flipped kernel."
+            : "/// and dL/db[f] += Σ dz[s, f, ·]; and stops: no layer with parameters comes before it, so dL/dx is never needed.");
         w.Line("/// </summary>");
         string signature = dx
             ? $"private void Backward_L{i}(Span<{T}> dx, Span<{T}> dy, ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> y, int n)"
             : $"private void Backward_L{i}(Span<{T}> dy, ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> y, int n)";
         using (w.Block(signature))
         {
-            if (DenseEmitter.SpanActivation(layer.Activation) is { } act)
-                w.Line(layer.Activation == Act.Softmax
-                    ? $"Activations.SoftmaxBackward<{T}>(dy.Slice(0, n * {outSize}), y.Slice(0, n * {outSize}), {outSize});"
-                    : $"Activations.{act}Backward<{T}>(dy.Slice(0, n * {outSize}), y.Slice(0, n * {outSize}));");
-            w.Line($"SpatialKernels.ConvBackward<{T}>({(dx ? "dx" : "default")}, _gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {layer.BiasCount}),");
-            w.Line($"    dy, x, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), n, L{i}_Geometry, _scratch);");
+            w.Line("// dz and dx split by samples, dW and db by filters (each summed over the samples in order), so any number of cores gives the same bits.");
+            w.Line($"ConvKernels.Backward<{T}, L{i}_Conv>({(dx ? "dx" : "default")}, _gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {layer.BiasCount}),");
+            w.Line($"    dy, x, y, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), n, _w{i});");
         }
     }
+
+    /// <summary>The activation's derivative in terms of the saved output y.</summary>
+    private static string Derivative(Act act) => act switch
+    {
+        Act.Sigmoid => "y(1 - y)",
+        Act.Tanh => "(1 - y²)",
+        Act.ReLU => "(y > 0 ? 1 : 0)",
+        Act.Softplus => "(1 - exp(-y))",
+        Act.Softmax => "softmax' (the Jacobian of the sample's softmax, applied in place)",
+        _ => "",
+    };
 
     private static string Describe(LayerSpec layer)
     {

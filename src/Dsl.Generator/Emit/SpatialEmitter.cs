@@ -17,16 +17,9 @@ internal static class SpatialEmitter
         w.Line($"/// <summary>L{i} {layer.Display}: {ShapeMath.Format(layer.InShape)} -> {ShapeMath.Format(layer.OutShape)} as constants, so the runtime's convolution kernels are compiled for exactly this layer.</summary>");
         using (w.Block($"private readonly struct L{i}_Conv : IConvLayer"))
         {
-            w.Line($"public static int InChannels => {layer.InShape[0]};");
-            w.Line($"public static int InHeight => {layer.InShape[1]};");
-            w.Line($"public static int InWidth => {layer.InShape[2]};");
-            w.Line($"public static int OutChannels => {layer.OutShape[0]};");
-            w.Line($"public static int OutHeight => {layer.OutShape[1]};");
-            w.Line($"public static int OutWidth => {layer.OutShape[2]};");
-            w.Line($"public static int Kernel => {layer.Kernel};");
-            w.Line($"public static int Stride => {layer.Stride};");
-            w.Line($"public static int PadTop => {layer.PadTop};");
-            w.Line($"public static int PadLeft => {layer.PadLeft};");
+            w.Line($"public static int InChannels => {layer.InShape[0]}; public static int InHeight => {layer.InShape[1]}; public static int InWidth => {layer.InShape[2]};");
+            w.Line($"public static int OutChannels => {layer.OutShape[0]}; public static int OutHeight => {layer.OutShape[1]}; public static int OutWidth => {layer.OutShape[2]};");
+            w.Line($"public static int Kernel => {layer.Kernel}; public static int Stride => {layer.Stride}; public static int PadTop => {layer.PadTop}; public static int PadLeft => {layer.PadLeft};");
             w.Line($"public static Dsl.Act Activation => Dsl.Act.{layer.Activation};");
         }
     }
@@ -49,9 +42,9 @@ internal static class SpatialEmitter
         w.Line($"/// <summary>Layer {i} forward, {layer.Display}: {ShapeMath.Format(layer.InShape)} -> {ShapeMath.Format(layer.OutShape)}, {Describe(layer)}.</summary>");
         using (w.Block($"private void Forward_L{i}(Span<{T}> y, ReadOnlySpan<{T}> x, int n)"))
         {
-            string sum = $"b[f] + Σ_r W[f, r] · x[r + p]";
-            w.Line($"// y[f, p] = {(act.Length == 0 ? sum : $"{act}({sum})")} over the {window} values r of the {layer.Kernel}x{layer.Kernel} window at each output position p,");
-            w.Line("// bias and activation applied as the values are stored; the samples are split across the cores (see ConvKernels).");
+            string sum = $"b[f] + Σ_(c,ky,kx) W[f, c, ky, kx] · x[c, {Tap(layer, "oy", "ky", layer.PadTop)}, {Tap(layer, "ox", "kx", layer.PadLeft)}]";
+            w.Line($"// y[f, oy, ox] = {(act.Length == 0 ? sum : $"{act}({sum})")}{(Padded(layer) ? " (x is zero outside the map)" : "")}:");
+            w.Line($"// {window} multiply-adds per output; bias and activation are applied as each value is stored. ConvKernels picks the algorithm for this shape.");
             w.Line($"ConvKernels.Forward<{T}, L{i}_Conv>(y, x, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), _parameters.AsSpan(L{i}_Bias, {layer.BiasCount}), n, _w{i});");
         }
     }
@@ -63,17 +56,18 @@ internal static class SpatialEmitter
         bool dx = c.NeedsInputGradient(layer);
         w.Line("/// <summary>");
         string dz = layer.Activation == Act.Linear ? "dL/dz = dy" : $"dL/dz = dy ⊙ {Derivative(layer.Activation)}";
-        w.Line($"/// Layer {i} backward, {layer.Display}: {dz}, then dL/dW[f, c, ky, kx] += Σ_(s,p) dz[s, f, p] · x[s, c, p + (ky, kx)]");
+        string row = Tap(layer, "oy", "ky", layer.PadTop), column = Tap(layer, "ox", "kx", layer.PadLeft);
+        w.Line($"/// Layer {i} backward, {layer.Display}: {dz}; dL/dW[f, c, ky, kx] += Σ_(s,oy,ox) dz[s, f, oy, ox] · x[s, c, {row}, {column}]");
         w.Line(dx
-            ? "/// and dL/db[f] += Σ dz[s, f, ·]; and dL/dx, each output's dz spread back over its window: the convolution of dz with the flipped kernel."
-            : "/// and dL/db[f] += Σ dz[s, f, ·]; and stops: no layer with parameters comes before it, so dL/dx is never needed.");
+            ? $"/// and dL/db[f] += Σ dz[s, f, ·, ·]; and dL/dx: each input gets Σ W[f, c, ky, kx] · dz[f, oy, ox] over the outputs whose window covers it."
+            : "/// and dL/db[f] += Σ dz[s, f, ·, ·]; and stops: no layer with parameters comes before it, so dL/dx is never needed.");
         w.Line("/// </summary>");
         string signature = dx
             ? $"private void Backward_L{i}(Span<{T}> dx, Span<{T}> dy, ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> y, int n)"
             : $"private void Backward_L{i}(Span<{T}> dy, ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> y, int n)";
         using (w.Block(signature))
         {
-            w.Line("// dz and dx split by samples, dW and db by filters (each summed over the samples in order), so any number of cores gives the same bits.");
+            w.Line("// dz and dx are computed per sample, dW and db per filter, every sum in a fixed order: the same bits on any number of cores.");
             w.Line($"ConvKernels.Backward<{T}, L{i}_Conv>({(dx ? "dx" : "default")}, _gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {layer.BiasCount}),");
             w.Line($"    dy, x, y, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), n, _w{i});");
         }
@@ -90,11 +84,17 @@ internal static class SpatialEmitter
         _ => "",
     };
 
+    /// <summary>The input row (or column) a tap reads: <c>oy + ky</c>, <c>2oy + ky - 1</c>, ...</summary>
+    private static string Tap(LayerSpec layer, string output, string tap, int pad)
+        => $"{(layer.Stride == 1 ? "" : layer.Stride.ToString(System.Globalization.CultureInfo.InvariantCulture))}{output} + {tap}{(pad > 0 ? $" - {pad}" : "")}";
+
+    private static bool Padded(LayerSpec layer)
+        => layer.PadTop > 0 || layer.PadLeft > 0 || (layer.OutShape[1] - 1) * layer.Stride + layer.Kernel > layer.InShape[1]
+           || (layer.OutShape[2] - 1) * layer.Stride + layer.Kernel > layer.InShape[2];
+
     private static string Describe(LayerSpec layer)
     {
-        string padding = layer.PadTop > 0 || layer.PadLeft > 0 || (layer.OutShape[1] - 1) * layer.Stride + layer.Kernel > layer.InShape[1]
-            ? $"zero padding {layer.PadTop} top, {layer.PadLeft} left (the rest bottom and right)"
-            : "no padding";
+        string padding = Padded(layer) ? $"zero padding {layer.PadTop} top, {layer.PadLeft} left (the rest bottom and right)" : "no padding";
         return $"{layer.Kernel}x{layer.Kernel} kernel, stride {layer.Stride}, {padding}";
     }
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -86,6 +87,21 @@ internal unsafe interface IConvSimd<TV, T>
 
     /// <summary>The lanes' sum, reduced in a fixed order (halves added pairwise down to one lane).</summary>
     static abstract T Sum(TV v);
+
+    /// <summary>Lanes 2i and 2i + 1 exchanged.</summary>
+    static abstract TV SwapPairs(TV v);
+
+    /// <summary>The even lanes 0, 2, 4, ... moved to the low half (the high half is unspecified).</summary>
+    static abstract TV EvenToLow(TV v);
+
+    /// <summary>Each lane i of the low half copied to lanes 2i and 2i + 1.</summary>
+    static abstract TV LowToPairs(TV v);
+
+    /// <summary>Float only: the first <paramref name="count"/> lanes, rounded to integers, stored as <c>int</c>.</summary>
+    static abstract void StoreInt32(int* p, TV v, int count);
+
+    /// <summary>Float only: <paramref name="count"/> <c>int</c>s loaded into the first lanes as values (the rest zero).</summary>
+    static abstract TV LoadInt32(int* p, int count);
 }
 
 /// <summary>512-bit vectors (AVX-512F).</summary>
@@ -152,6 +168,40 @@ internal readonly unsafe struct ConvSimd512<T> : IConvSimd<Vector512<T>, T> wher
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P1));
         p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P0));
         return (p.AsInt32() + Vector512.ShiftLeft(t.AsInt32(), 23)).As<int, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> SwapPairs(Vector512<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)).As<float, T>()
+            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(1L, 0, 3, 2, 5, 4, 7, 6)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> EvenToLow(Vector512<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)).As<float, T>()
+            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(0L, 2, 4, 6, 1, 3, 5, 7)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> LowToPairs(Vector512<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)).As<float, T>()
+            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(0L, 0, 1, 1, 2, 2, 3, 3)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInt32(int* p, Vector512<T> v, int count)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("StoreInt32 is for float vectors.");
+        Vector512<int> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count));
+        Avx512F.MaskStore(p, mask, Vector512.ConvertToInt32(v.AsSingle()));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> LoadInt32(int* p, int count)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("LoadInt32 is for float vectors.");
+        Vector512<int> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count));
+        return Vector512.ConvertToSingle(Avx512F.MaskLoad(p, mask, Vector512<int>.Zero)).As<float, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> v) => ConvSimd256<T>.Sum(v.GetLower() + v.GetUpper());
@@ -221,6 +271,40 @@ internal readonly unsafe struct ConvSimd256<T> : IConvSimd<Vector256<T>, T> wher
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P1));
         p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P0));
         return (p.AsInt32() + Vector256.ShiftLeft(t.AsInt32(), 23)).As<int, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> SwapPairs(Vector256<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)).As<float, T>()
+            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(1L, 0, 3, 2)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> EvenToLow(Vector256<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7)).As<float, T>()
+            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(0L, 2, 1, 3)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LowToPairs(Vector256<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3)).As<float, T>()
+            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(0L, 0, 1, 1)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInt32(int* p, Vector256<T> v, int count)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("StoreInt32 is for float vectors.");
+        Vector256<int> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count));
+        Avx2.MaskStore(p, mask, Vector256.ConvertToInt32(v.AsSingle()));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LoadInt32(int* p, int count)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("LoadInt32 is for float vectors.");
+        Vector256<int> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count));
+        return Vector256.ConvertToSingle(Avx2.MaskLoad(p, mask)).As<float, T>();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

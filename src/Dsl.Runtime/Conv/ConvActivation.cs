@@ -10,10 +10,12 @@ namespace Dsl.Runtime;
 /// bias), and their backward passes, which turn <c>dL/dy</c> into <c>dL/dz</c> from the saved output <c>y</c>.
 /// </summary>
 /// <remarks>
-/// <para>In float: ReLU and Linear are exact; sigmoid is <c>1 / (1 + exp(-z))</c> (no cancellation; an overflowing
-/// <c>exp</c> gives 0); tanh is <c>z + z³·P(z²)</c> for <c>|z| &lt; 0.625</c>, with P the degree-4 polynomial fitted
-/// by <c>tests/Dsl.Runtime.Tests/Reference/fit_conv_tanh.py</c> (relative error below 0.77 ulp), and
-/// <c>sign(z)·(1 - e)/(1 + e)</c>, <c>e = exp(-2|z|)</c>, above. Softplus, and every activation in double
+/// <para>In float: ReLU and Linear are exact; sigmoid is <c>1 / (1 + exp(-z))</c> (no cancellation; 0 below
+/// <c>z = -87</c>, where the exact value is a subnormal), within 2.4 ulp; tanh is <c>z + z³·P(z²)</c> for
+/// <c>|z| &lt; 0.625</c>, with P the degree-4 polynomial fitted by
+/// <c>tests/Dsl.Runtime.Tests/Reference/fit_conv_activations.py</c>, and <c>sign(z)·(1 - e)/(1 + e)</c>,
+/// <c>e = exp(-2|z|)</c>, above, within 1.5 ulp (<c>exp</c> is <see cref="ConvExp"/>; the bounds are checked by
+/// ConvActivationTests). Softplus, and every activation in double
 /// precision, use the scalar functions of <see cref="Fn"/> lane by lane: double exists for gradient checks, where
 /// exactness matters more than speed. Every function works lane by lane, so a value's result never depends on its
 /// position.</para>
@@ -40,8 +42,10 @@ internal static unsafe class ConvActivation
                 return Tanh<TV, T, S>(z);
             case Act.Sigmoid when typeof(T) == typeof(float):
             {
+                // Below -87 the result is below the smallest normal float, and exp's clamp would leave it at 6e-39: flush to 0.
                 TV one = S.Broadcast(T.One);
-                return S.Divide(one, S.Add(one, S.Exp(S.Subtract(S.Zero, z))));
+                TV sigmoid = S.Divide(one, S.Add(one, S.Exp(S.Subtract(S.Zero, z))));
+                return S.Select(S.LessThan(z, S.Broadcast(T.CreateTruncating(-87.0))), S.Zero, sigmoid);
             }
             case Act.Tanh or Act.Sigmoid or Act.Softplus:
                 return Scalar<TV, T, S>(act, z);

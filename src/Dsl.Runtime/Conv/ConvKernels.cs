@@ -238,6 +238,7 @@ internal static class ConvIm2Col
         where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
     {
         SpatialGeometry g = ConvGrid<TLayer>.Geometry;
+        CheckWorkspace<TLayer>(workspace.Length);
         SpatialKernels.ConvForward(y, x, weight, bias, n, g, workspace);
         Span<T> outputs = y.Slice(0, n * g.OutSize);
         switch (TLayer.Activation)
@@ -255,6 +256,7 @@ internal static class ConvIm2Col
         where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
     {
         SpatialGeometry g = ConvGrid<TLayer>.Geometry;
+        CheckWorkspace<TLayer>(workspace.Length);
         Span<T> d = dy.Slice(0, n * g.OutSize);
         ReadOnlySpan<T> outputs = y.Slice(0, n * g.OutSize);
         switch (TLayer.Activation)
@@ -266,5 +268,11 @@ internal static class ConvIm2Col
             case Act.Softmax: Activations.SoftmaxBackward(d, outputs, g.OutSize); break;
         }
         SpatialKernels.ConvBackward(dx, dWeight, dBias, dy, x, weight, n, g, workspace);
+    }
+
+    private static void CheckWorkspace<TLayer>(int length) where TLayer : IConvLayer
+    {
+        int needed = 2 * ConvGrid<TLayer>.PatchMatrixLength;
+        if (length < needed) throw new ArgumentException($"workspace holds {length} values, but the im2col path needs {needed} (two patch matrices).", "workspace");
     }
 }

@@ -329,8 +329,8 @@ internal static class ConvExp
     /// <summary>1.5·2^23: adding it rounds to an integer held in the low mantissa bits.</summary>
     public const float Shifter = 12582912f;
     public const float Ln2Hi = 0.693145751953125f, Ln2Lo = 1.4286068202862268e-06f;
-    public const float P0 = 1.0000000005540697f, P1 = 1.0000000363137078f, P2 = 0.49999992079943234f, P3 = 0.16666420211219396f;
-    public const float P4 = 0.04166822581824656f, P5 = 0.008374812423762335f, P6 = 0.001383681756738496f;
+    public const float P0 = 1.0000000005540683f, P1 = 1.000000036313712f, P2 = 0.49999992079939304f, P3 = 0.16666420211211774f;
+    public const float P4 = 0.04166822581929394f, P5 = 0.008374812424416492f, P6 = 0.0013836817500268214f;
 }
 
 /// <summary>

@@ -41,7 +41,8 @@ public static class ConvKernels
     {
         ArgumentOutOfRangeException.ThrowIfNegative(samples);
         if (!UsesDirect<T, TLayer>()) return 2 * ConvGrid<TLayer>.PatchMatrixLength;
-        return samples * (ConvGrid<TLayer>.PaddedLength + (training ? ConvGrid<TLayer>.GradientLength : 0));
+        // Training: 16 more values, so that dL/dz can start on a 64-byte boundary wherever the buffer lies.
+        return samples * (ConvGrid<TLayer>.PaddedLength + (training ? ConvGrid<TLayer>.GradientLength : 0)) + (training ? 16 : 0);
     }
 
     /// <summary>Whether this machine runs <typeparamref name="TLayer"/> with the direct SIMD kernels (else im2col).</summary>
@@ -91,9 +92,7 @@ public static class ConvKernels
     /// <param name="y">The forward pass's output.</param>
     /// <param name="weight">Weight <c>[F, C, k, k]</c>.</param>
     /// <param name="n">Number of samples.</param>
-    /// <param name="workspace">The forward pass's workspace, <see cref="WorkspaceLength{T, TLayer}"/> values for training:
-    /// a buffer reserved for this layer, zero when first used and written by nothing else (the kernels rely on parts
-    /// of it staying zero).</param>
+    /// <param name="workspace">The forward pass's workspace, <see cref="WorkspaceLength{T, TLayer}"/> values for training.</param>
     public static unsafe void Backward<T, TLayer>(Span<T> dx, Span<T> dWeight, Span<T> dBias, Span<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y,
         ReadOnlySpan<T> weight, int n, Span<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
@@ -191,25 +190,28 @@ internal static class ConvGrid<TLayer> where TLayer : IConvLayer
         get => (TLayer.InHeight - 1) * GridWidth + TLayer.InWidth;
     }
 
-    /// <summary>Zeros before <c>dL/dz</c> on its grid, so the flipped kernel may read above and left of it.</summary>
+    /// <summary>
+    /// Zeros before <c>dL/dz</c> on its grid, so the flipped kernel may read above and left of it: at least
+    /// <c>(k - 1)·gridW + k - 1</c>, rounded up to 16 values so that each filter's grid starts on a 64-byte boundary.
+    /// </summary>
     public static int Margin
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => (TLayer.Kernel - 1) * GridWidth + TLayer.Kernel - 1;
+        get => ((TLayer.Kernel - 1) * GridWidth + TLayer.Kernel - 1 + 15) / 16 * 16;
     }
 
-    /// <summary>Values per filter of <c>dL/dz</c> on the grid: margin, the grid, and one vector of zeros after it.</summary>
+    /// <summary>Values per filter of <c>dL/dz</c> on the grid: margin, the grid, and at least one vector of zeros after it (a multiple of 16).</summary>
     public static int DzStride
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => Margin + GridSize + 16;
+        get => (Margin + GridSize + 16 + 15) / 16 * 16;
     }
 
-    /// <summary>Per sample: <c>dL/dz</c> of every filter, then one partial bias gradient per filter.</summary>
+    /// <summary>Per sample: <c>dz</c> of every filter, then one partial bias gradient per filter (a multiple of 16).</summary>
     public static int GradientLength
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        get => TLayer.OutChannels * DzStride + TLayer.OutChannels;
+        get => TLayer.OutChannels * DzStride + (TLayer.OutChannels + 15) / 16 * 16;
     }
 
     /// <summary>Values of one im2col patch matrix (the fallback path).</summary>

@@ -351,3 +351,9 @@ internal readonly struct Count3 : IConvCount { public static int Value => 3; }
 internal readonly struct Count4 : IConvCount { public static int Value => 4; }
 
 internal readonly struct Count5 : IConvCount { public static int Value => 5; }
+
+internal readonly struct Count6 : IConvCount { public static int Value => 6; }
+
+internal readonly struct Count7 : IConvCount { public static int Value => 7; }
+
+internal readonly struct Count8 : IConvCount { public static int Value => 8; }

@@ -5,6 +5,9 @@ using Xunit;
 
 namespace Dsl.Runtime.Tests;
 
+// Alone: the generated models now run their convolutions on Workers, and a region another test holds makes this test's
+// outer region run inline, so its inner regions would no longer be nested (the results would be the same, the threads not).
+[Collection(WorkersDegreeCollection.Name)]
 public class WorkersTests
 {
     private struct CountParts : IParallelPart

@@ -125,13 +125,18 @@ internal static class ModelEmitter
             w.Line($"private const int L{layer.Index}_Weight = {EmitContext.Int(c.WeightOffset(layer))}; // [{string.Join(", ", layer.WeightShape)}]");
             w.Line($"private const int L{layer.Index}_Bias = {EmitContext.Int(c.BiasOffset(layer))}; // [{layer.BiasCount}]");
         }
-        var spatial = model.Layers.Where(l => l.IsSpatial).ToList();
-        if (spatial.Count > 0)
+        var pools = model.Layers.Where(l => l.IsSpatial && l.Kind != LayerKind.Conv).ToList();
+        if (pools.Count > 0)
         {
             w.Line();
-            w.Line("// Geometry of the convolution and pooling layers: in (C, H, W), out channels, window, stride, padding top/left, out H, W.");
-            foreach (LayerSpec layer in spatial)
+            w.Line("// Geometry of the pooling layers: in (C, H, W), out channels, window, stride, padding top/left, out H, W.");
+            foreach (LayerSpec layer in pools)
                 w.Line($"private static readonly SpatialGeometry L{layer.Index}_Geometry = {EmitContext.Geometry(layer)}; // {ShapeMath.Format(layer.InShape)} -> {ShapeMath.Format(layer.OutShape)}");
+        }
+        foreach (LayerSpec layer in model.Layers.Where(l => l.Kind == LayerKind.Conv))
+        {
+            w.Line();
+            SpatialEmitter.EmitLayerType(w, layer);
         }
         w.Line();
         w.Line("/// <summary>Name, shape and offset of every tensor in <see cref=\"Parameters\"/>.</summary>");
@@ -165,6 +170,8 @@ internal static class ModelEmitter
                 if (c.KeepsLogits(layer))
                     w.Line($"private readonly {T}[] _z{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} logits {ShapeMath.Format(layer.OutShape)}");
                 w.Line($"private readonly {T}[] _a{layer.Index} = new {T}[TileSize * {layer.OutSize}]; // L{layer.Index} output {ShapeMath.Format(layer.OutShape)}");
+                if (layer.Kind == LayerKind.Conv)
+                    SpatialEmitter.EmitStorage(w, c, layer);
                 if (layer.Kind == LayerKind.MaxPool)
                     w.Line($"private readonly int[] _i{layer.Index} = new int[TileSize * {layer.OutSize}]; // L{layer.Index} index of each maximum");
                 if (layer.Kind == LayerKind.Dropout && c.Model.HasLoss)
@@ -175,8 +182,6 @@ internal static class ModelEmitter
         }
         if (c.Model.HasLoss)
             w.Line($"private readonly {T}[] _target = new {T}[TileSize * OutputSize]; // one-hot targets built from labels");
-        if (c.ScratchSize > 0)
-            w.Line($"private readonly {T}[] _scratch = new {T}[{EmitContext.Int(c.ScratchSize)}]; // patch matrices (im2col) of one sample");
         if (c.HasDropout && c.Model.HasLoss)
         {
             w.Line("private ulong _dropoutState;");

@@ -73,12 +73,36 @@ partial class FashionCnn : ITrainable<float>
     private const int L8_Weight = 34464; // [10, 128]
     private const int L8_Bias = 35744; // [10]
 
-    // Geometry of the convolution and pooling layers: in (C, H, W), out channels, window, stride, padding top/left, out H, W.
-    private static readonly SpatialGeometry L1_Geometry = new(1, 28, 28, 4, 5, 1, 0, 0, 24, 24); // [1, 28, 28] -> [4, 24, 24]
-    private static readonly SpatialGeometry L2_Geometry = new(4, 24, 24, 8, 3, 1, 0, 0, 22, 22); // [4, 24, 24] -> [8, 22, 22]
+    // Geometry of the pooling layers: in (C, H, W), out channels, window, stride, padding top/left, out H, W.
     private static readonly SpatialGeometry L3_Geometry = new(8, 22, 22, 8, 2, 2, 0, 0, 11, 11); // [8, 22, 22] -> [8, 11, 11]
-    private static readonly SpatialGeometry L4_Geometry = new(8, 11, 11, 16, 3, 1, 0, 0, 9, 9); // [8, 11, 11] -> [16, 9, 9]
     private static readonly SpatialGeometry L5_Geometry = new(16, 9, 9, 16, 2, 2, 0, 0, 4, 4); // [16, 9, 9] -> [16, 4, 4]
+
+    /// <summary>L1 Conv(4, 5, Act.Tanh): [1, 28, 28] -> [4, 24, 24] as constants, so the runtime's convolution kernels are compiled for exactly this layer.</summary>
+    private readonly struct L1_Conv : IConvLayer
+    {
+        public static int InChannels => 1; public static int InHeight => 28; public static int InWidth => 28;
+        public static int OutChannels => 4; public static int OutHeight => 24; public static int OutWidth => 24;
+        public static int Kernel => 5; public static int Stride => 1; public static int PadTop => 0; public static int PadLeft => 0;
+        public static Dsl.Act Activation => Dsl.Act.Tanh;
+    }
+
+    /// <summary>L2 Conv(8, 3, Act.Tanh): [4, 24, 24] -> [8, 22, 22] as constants, so the runtime's convolution kernels are compiled for exactly this layer.</summary>
+    private readonly struct L2_Conv : IConvLayer
+    {
+        public static int InChannels => 4; public static int InHeight => 24; public static int InWidth => 24;
+        public static int OutChannels => 8; public static int OutHeight => 22; public static int OutWidth => 22;
+        public static int Kernel => 3; public static int Stride => 1; public static int PadTop => 0; public static int PadLeft => 0;
+        public static Dsl.Act Activation => Dsl.Act.Tanh;
+    }
+
+    /// <summary>L4 Conv(16, 3, Act.ReLU): [8, 11, 11] -> [16, 9, 9] as constants, so the runtime's convolution kernels are compiled for exactly this layer.</summary>
+    private readonly struct L4_Conv : IConvLayer
+    {
+        public static int InChannels => 8; public static int InHeight => 11; public static int InWidth => 11;
+        public static int OutChannels => 16; public static int OutHeight => 9; public static int OutWidth => 9;
+        public static int Kernel => 3; public static int Stride => 1; public static int PadTop => 0; public static int PadLeft => 0;
+        public static Dsl.Act Activation => Dsl.Act.ReLU;
+    }
 
     /// <summary>Name, shape and offset of every tensor in <see cref="Parameters"/>.</summary>
     public static IReadOnlyList<TensorInfo> ParameterLayout { get; } = new TensorInfo[]
@@ -101,13 +125,16 @@ partial class FashionCnn : ITrainable<float>
     // Per-tile buffers, allocated once: each layer's output (_a), the last layer's logits (_z) where the loss is fused
     // with its activation, and the gradients with respect to each output (_d).
     private readonly float[] _a1 = new float[TileSize * 2304]; // L1 output [4, 24, 24]
+    private readonly float[] _w1 = new float[ConvKernels.WorkspaceLength<float, L1_Conv>(TileSize, training: true)]; // L1 workspace (bordered inputs and dL/dz; its size depends on the CPU)
     private readonly float[] _d1 = new float[TileSize * 2304]; // dL/d(L1 output)
     private readonly float[] _a2 = new float[TileSize * 3872]; // L2 output [8, 22, 22]
+    private readonly float[] _w2 = new float[ConvKernels.WorkspaceLength<float, L2_Conv>(TileSize, training: true)]; // L2 workspace (bordered inputs and dL/dz; its size depends on the CPU)
     private readonly float[] _d2 = new float[TileSize * 3872]; // dL/d(L2 output)
     private readonly float[] _a3 = new float[TileSize * 968]; // L3 output [8, 11, 11]
     private readonly int[] _i3 = new int[TileSize * 968]; // L3 index of each maximum
     private readonly float[] _d3 = new float[TileSize * 968]; // dL/d(L3 output)
     private readonly float[] _a4 = new float[TileSize * 1296]; // L4 output [16, 9, 9]
+    private readonly float[] _w4 = new float[ConvKernels.WorkspaceLength<float, L4_Conv>(TileSize, training: true)]; // L4 workspace (bordered inputs and dL/dz; its size depends on the CPU)
     private readonly float[] _d4 = new float[TileSize * 1296]; // dL/d(L4 output)
     private readonly float[] _a5 = new float[TileSize * 256]; // L5 output [16, 4, 4]
     private readonly int[] _i5 = new int[TileSize * 256]; // L5 index of each maximum
@@ -118,7 +145,6 @@ partial class FashionCnn : ITrainable<float>
     private readonly float[] _a8 = new float[TileSize * 10]; // L8 output [10]
     private readonly float[] _d8 = new float[TileSize * 10]; // dL/d(L8 output)
     private readonly float[] _target = new float[TileSize * OutputSize]; // one-hot targets built from labels
-    private readonly float[] _scratch = new float[34848]; // patch matrices (im2col) of one sample
 
     /// <summary>Creates the model with deterministic initial weights: the same seed gives the same weights, bit for bit.</summary>
     /// <param name="seed">Seed of the Mersenne Twister all initialisers draw from, layer by layer.</param>
@@ -238,58 +264,58 @@ partial class FashionCnn : ITrainable<float>
     /// <summary>Layer 1 forward, Conv(4, 5, Act.Tanh): [1, 28, 28] -> [4, 24, 24], 5x5 kernel, stride 1, no padding.</summary>
     private void Forward_L1(Span<float> y, ReadOnlySpan<float> x, int n)
     {
-        // z[f, p] = b[f] + Σ_r W[f, r] · patch[r, p] over the 25 values r of each 5x5 window p.
-        SpatialKernels.ConvForward<float>(y, x, _parameters.AsSpan(L1_Weight, 100), _parameters.AsSpan(L1_Bias, 4), n, L1_Geometry, _scratch);
-        Activations.Tanh<float>(y.Slice(0, n * 2304));
+        // y[f, oy, ox] = tanh(b[f] + Σ_(c,ky,kx) W[f, c, ky, kx] · x[c, oy + ky, ox + kx]):
+        // 25 multiply-adds per output; bias and activation are applied as each value is stored. ConvKernels picks the algorithm for this shape.
+        ConvKernels.Forward<float, L1_Conv>(y, x, _parameters.AsSpan(L1_Weight, 100), _parameters.AsSpan(L1_Bias, 4), n, _w1);
     }
 
     /// <summary>
-    /// Layer 1 backward, Conv(4, 5, Act.Tanh): turns <paramref name="dy"/> into dL/dz in place, adds dL/dW = dz · patchesᵀ and dL/db = Σ dz,
-    /// and stops: no layer with parameters comes before it.
+    /// Layer 1 backward, Conv(4, 5, Act.Tanh): dL/dz = dy ⊙ (1 - y²); dL/dW[f, c, ky, kx] += Σ_(s,oy,ox) dz[s, f, oy, ox] · x[s, c, oy + ky, ox + kx]
+    /// and dL/db[f] += Σ dz[s, f, ·, ·]; and stops: no layer with parameters comes before it, so dL/dx is never needed.
     /// </summary>
     private void Backward_L1(Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
-        Activations.TanhBackward<float>(dy.Slice(0, n * 2304), y.Slice(0, n * 2304));
-        SpatialKernels.ConvBackward<float>(default, _gradients.AsSpan(L1_Weight, 100), _gradients.AsSpan(L1_Bias, 4),
-            dy, x, _parameters.AsSpan(L1_Weight, 100), n, L1_Geometry, _scratch);
+        // dz and dx are computed per sample, dW and db per filter, every sum in a fixed order: the same bits on any number of cores.
+        ConvKernels.Backward<float, L1_Conv>(default, _gradients.AsSpan(L1_Weight, 100), _gradients.AsSpan(L1_Bias, 4),
+            dy, x, y, _parameters.AsSpan(L1_Weight, 100), n, _w1);
     }
 
     /// <summary>Layer 2 forward, Conv(8, 3, Act.Tanh): [4, 24, 24] -> [8, 22, 22], 3x3 kernel, stride 1, no padding.</summary>
     private void Forward_L2(Span<float> y, ReadOnlySpan<float> x, int n)
     {
-        // z[f, p] = b[f] + Σ_r W[f, r] · patch[r, p] over the 36 values r of each 3x3 window p.
-        SpatialKernels.ConvForward<float>(y, x, _parameters.AsSpan(L2_Weight, 288), _parameters.AsSpan(L2_Bias, 8), n, L2_Geometry, _scratch);
-        Activations.Tanh<float>(y.Slice(0, n * 3872));
+        // y[f, oy, ox] = tanh(b[f] + Σ_(c,ky,kx) W[f, c, ky, kx] · x[c, oy + ky, ox + kx]):
+        // 36 multiply-adds per output; bias and activation are applied as each value is stored. ConvKernels picks the algorithm for this shape.
+        ConvKernels.Forward<float, L2_Conv>(y, x, _parameters.AsSpan(L2_Weight, 288), _parameters.AsSpan(L2_Bias, 8), n, _w2);
     }
 
     /// <summary>
-    /// Layer 2 backward, Conv(8, 3, Act.Tanh): turns <paramref name="dy"/> into dL/dz in place, adds dL/dW = dz · patchesᵀ and dL/db = Σ dz,
-    /// and writes dL/dx, the patches' gradients Wᵀ dz added back onto the map (col2im).
+    /// Layer 2 backward, Conv(8, 3, Act.Tanh): dL/dz = dy ⊙ (1 - y²); dL/dW[f, c, ky, kx] += Σ_(s,oy,ox) dz[s, f, oy, ox] · x[s, c, oy + ky, ox + kx]
+    /// and dL/db[f] += Σ dz[s, f, ·, ·]; and dL/dx: each input gets Σ W[f, c, ky, kx] · dz[f, oy, ox] over the outputs whose window covers it.
     /// </summary>
     private void Backward_L2(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
-        Activations.TanhBackward<float>(dy.Slice(0, n * 3872), y.Slice(0, n * 3872));
-        SpatialKernels.ConvBackward<float>(dx, _gradients.AsSpan(L2_Weight, 288), _gradients.AsSpan(L2_Bias, 8),
-            dy, x, _parameters.AsSpan(L2_Weight, 288), n, L2_Geometry, _scratch);
+        // dz and dx are computed per sample, dW and db per filter, every sum in a fixed order: the same bits on any number of cores.
+        ConvKernels.Backward<float, L2_Conv>(dx, _gradients.AsSpan(L2_Weight, 288), _gradients.AsSpan(L2_Bias, 8),
+            dy, x, y, _parameters.AsSpan(L2_Weight, 288), n, _w2);
     }
 
     /// <summary>Layer 4 forward, Conv(16, 3, Act.ReLU): [8, 11, 11] -> [16, 9, 9], 3x3 kernel, stride 1, no padding.</summary>
     private void Forward_L4(Span<float> y, ReadOnlySpan<float> x, int n)
     {
-        // z[f, p] = b[f] + Σ_r W[f, r] · patch[r, p] over the 72 values r of each 3x3 window p.
-        SpatialKernels.ConvForward<float>(y, x, _parameters.AsSpan(L4_Weight, 1152), _parameters.AsSpan(L4_Bias, 16), n, L4_Geometry, _scratch);
-        Activations.ReLU<float>(y.Slice(0, n * 1296));
+        // y[f, oy, ox] = relu(b[f] + Σ_(c,ky,kx) W[f, c, ky, kx] · x[c, oy + ky, ox + kx]):
+        // 72 multiply-adds per output; bias and activation are applied as each value is stored. ConvKernels picks the algorithm for this shape.
+        ConvKernels.Forward<float, L4_Conv>(y, x, _parameters.AsSpan(L4_Weight, 1152), _parameters.AsSpan(L4_Bias, 16), n, _w4);
     }
 
     /// <summary>
-    /// Layer 4 backward, Conv(16, 3, Act.ReLU): turns <paramref name="dy"/> into dL/dz in place, adds dL/dW = dz · patchesᵀ and dL/db = Σ dz,
-    /// and writes dL/dx, the patches' gradients Wᵀ dz added back onto the map (col2im).
+    /// Layer 4 backward, Conv(16, 3, Act.ReLU): dL/dz = dy ⊙ (y > 0 ? 1 : 0); dL/dW[f, c, ky, kx] += Σ_(s,oy,ox) dz[s, f, oy, ox] · x[s, c, oy + ky, ox + kx]
+    /// and dL/db[f] += Σ dz[s, f, ·, ·]; and dL/dx: each input gets Σ W[f, c, ky, kx] · dz[f, oy, ox] over the outputs whose window covers it.
     /// </summary>
     private void Backward_L4(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
-        Activations.ReLUBackward<float>(dy.Slice(0, n * 1296), y.Slice(0, n * 1296));
-        SpatialKernels.ConvBackward<float>(dx, _gradients.AsSpan(L4_Weight, 1152), _gradients.AsSpan(L4_Bias, 16),
-            dy, x, _parameters.AsSpan(L4_Weight, 1152), n, L4_Geometry, _scratch);
+        // dz and dx are computed per sample, dW and db per filter, every sum in a fixed order: the same bits on any number of cores.
+        ConvKernels.Backward<float, L4_Conv>(dx, _gradients.AsSpan(L4_Weight, 1152), _gradients.AsSpan(L4_Bias, 16),
+            dy, x, y, _parameters.AsSpan(L4_Weight, 1152), n, _w4);
     }
 
     /// <summary>Layer 7 forward, Dense(128, Act.Tanh): [256] -> [128]. <c>y = tanh(W x + b)</c> for each of <paramref name="n"/> samples.</summary>

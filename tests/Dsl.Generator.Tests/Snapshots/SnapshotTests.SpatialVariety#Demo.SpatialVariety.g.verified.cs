@@ -61,9 +61,17 @@ partial class SpatialVariety : ITrainable<float>
     private const int L5_Weight = 168; // [4, 24]
     private const int L5_Bias = 264; // [4]
 
-    // Geometry of the convolution and pooling layers: in (C, H, W), out channels, window, stride, padding top/left, out H, W.
-    private static readonly SpatialGeometry L1_Geometry = new(3, 8, 8, 6, 3, 2, 0, 0, 4, 4); // [3, 8, 8] -> [6, 4, 4]
+    // Geometry of the pooling layers: in (C, H, W), out channels, window, stride, padding top/left, out H, W.
     private static readonly SpatialGeometry L2_Geometry = new(6, 4, 4, 6, 2, 2, 0, 0, 2, 2); // [6, 4, 4] -> [6, 2, 2]
+
+    /// <summary>L1 Conv(6, 3, Act.ReLU, Stride = 2, Padding = Padding.Same): [3, 8, 8] -> [6, 4, 4] as constants, so the runtime's convolution kernels are compiled for exactly this layer.</summary>
+    private readonly struct L1_Conv : IConvLayer
+    {
+        public static int InChannels => 3; public static int InHeight => 8; public static int InWidth => 8;
+        public static int OutChannels => 6; public static int OutHeight => 4; public static int OutWidth => 4;
+        public static int Kernel => 3; public static int Stride => 2; public static int PadTop => 0; public static int PadLeft => 0;
+        public static Dsl.Act Activation => Dsl.Act.ReLU;
+    }
 
     /// <summary>Name, shape and offset of every tensor in <see cref="Parameters"/>.</summary>
     public static IReadOnlyList<TensorInfo> ParameterLayout { get; } = new TensorInfo[]
@@ -80,6 +88,7 @@ partial class SpatialVariety : ITrainable<float>
     // Per-tile buffers, allocated once: each layer's output (_a), the last layer's logits (_z) where the loss is fused
     // with its activation, and the gradients with respect to each output (_d).
     private readonly float[] _a1 = new float[TileSize * 96]; // L1 output [6, 4, 4]
+    private readonly float[] _w1 = new float[ConvKernels.WorkspaceLength<float, L1_Conv>(TileSize, training: true)]; // L1 workspace (bordered inputs and dL/dz; its size depends on the CPU)
     private readonly float[] _d1 = new float[TileSize * 96]; // dL/d(L1 output)
     private readonly float[] _a2 = new float[TileSize * 24]; // L2 output [6, 2, 2]
     private readonly float[] _d2 = new float[TileSize * 24]; // dL/d(L2 output)
@@ -90,7 +99,6 @@ partial class SpatialVariety : ITrainable<float>
     private readonly float[] _a5 = new float[TileSize * 4]; // L5 output [4]
     private readonly float[] _d5 = new float[TileSize * 4]; // dL/d(L5 output)
     private readonly float[] _target = new float[TileSize * OutputSize]; // one-hot targets built from labels
-    private readonly float[] _scratch = new float[864]; // patch matrices (im2col) of one sample
     private ulong _dropoutState;
 
     /// <summary>State of the generator that draws dropout masks in <c>TrainStep</c>; save and restore it to repeat a mask.</summary>
@@ -200,20 +208,20 @@ partial class SpatialVariety : ITrainable<float>
     /// <summary>Layer 1 forward, Conv(6, 3, Act.ReLU, Stride = 2, Padding = Padding.Same): [3, 8, 8] -> [6, 4, 4], 3x3 kernel, stride 2, zero padding 0 top, 0 left (the rest bottom and right).</summary>
     private void Forward_L1(Span<float> y, ReadOnlySpan<float> x, int n)
     {
-        // z[f, p] = b[f] + Σ_r W[f, r] · patch[r, p] over the 27 values r of each 3x3 window p.
-        SpatialKernels.ConvForward<float>(y, x, _parameters.AsSpan(L1_Weight, 162), _parameters.AsSpan(L1_Bias, 6), n, L1_Geometry, _scratch);
-        Activations.ReLU<float>(y.Slice(0, n * 96));
+        // y[f, oy, ox] = relu(b[f] + Σ_(c,ky,kx) W[f, c, ky, kx] · x[c, 2oy + ky, 2ox + kx]) (x is zero outside the map):
+        // 27 multiply-adds per output; bias and activation are applied as each value is stored. ConvKernels picks the algorithm for this shape.
+        ConvKernels.Forward<float, L1_Conv>(y, x, _parameters.AsSpan(L1_Weight, 162), _parameters.AsSpan(L1_Bias, 6), n, _w1);
     }
 
     /// <summary>
-    /// Layer 1 backward, Conv(6, 3, Act.ReLU, Stride = 2, Padding = Padding.Same): turns <paramref name="dy"/> into dL/dz in place, adds dL/dW = dz · patchesᵀ and dL/db = Σ dz,
-    /// and stops: no layer with parameters comes before it.
+    /// Layer 1 backward, Conv(6, 3, Act.ReLU, Stride = 2, Padding = Padding.Same): dL/dz = dy ⊙ (y > 0 ? 1 : 0); dL/dW[f, c, ky, kx] += Σ_(s,oy,ox) dz[s, f, oy, ox] · x[s, c, 2oy + ky, 2ox + kx]
+    /// and dL/db[f] += Σ dz[s, f, ·, ·]; and stops: no layer with parameters comes before it, so dL/dx is never needed.
     /// </summary>
     private void Backward_L1(Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
-        Activations.ReLUBackward<float>(dy.Slice(0, n * 96), y.Slice(0, n * 96));
-        SpatialKernels.ConvBackward<float>(default, _gradients.AsSpan(L1_Weight, 162), _gradients.AsSpan(L1_Bias, 6),
-            dy, x, _parameters.AsSpan(L1_Weight, 162), n, L1_Geometry, _scratch);
+        // dz and dx are computed per sample, dW and db per filter, every sum in a fixed order: the same bits on any number of cores.
+        ConvKernels.Backward<float, L1_Conv>(default, _gradients.AsSpan(L1_Weight, 162), _gradients.AsSpan(L1_Bias, 6),
+            dy, x, y, _parameters.AsSpan(L1_Weight, 162), n, _w1);
     }
 
     /// <summary>Layer 5 forward, Dense(4, Act.Sigmoid): [24] -> [4]. <c>y = sigmoid(W x + b)</c> for each of <paramref name="n"/> samples.</summary>

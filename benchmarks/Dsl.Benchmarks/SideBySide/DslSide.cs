@@ -67,7 +67,11 @@ internal sealed class DslSide
         if (workload.Id == "W1")
             return _lastMoons is null || _moons is null ? "" : string.Format(CultureInfo.InvariantCulture, "final loss {0:F4}", W1Moons.Loss(_lastMoons, _moons));
         if (_training.TryGetValue(workload.Id, out TrainingWorkload? training) && _fashion is not null)
-            return string.Format(CultureInfo.InvariantCulture, "test acc {0:F4} after {1} epochs", training.Accuracy(_fashion.Test), _epochs.GetValueOrDefault(workload.Id));
+        {
+            int epochs = _epochs.GetValueOrDefault(workload.Id);
+            return string.Format(CultureInfo.InvariantCulture, "test acc {0:F4} after {1} epoch{2} and the warm-up steps",
+                training.Accuracy(_fashion.Test), epochs, epochs == 1 ? "" : "s");
+        }
         return "";
     }
 

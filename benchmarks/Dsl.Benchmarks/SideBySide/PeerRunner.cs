@@ -152,8 +152,10 @@ internal sealed class PeerRunner
             if (result.TryGetProperty("final_loss", out JsonElement loss))
                 check = string.Format(CultureInfo.InvariantCulture, "final loss {0:F4}", loss.GetDouble());
             else if (result.TryGetProperty("test_acc_after_epochs", out JsonElement accuracy))
-                check = string.Format(CultureInfo.InvariantCulture, "test acc {0:F4} after {1} epochs", accuracy.GetDouble(),
-                    result.GetProperty("epochs_trained").GetInt32());
+            {
+                int epochs = result.GetProperty("epochs_trained").GetInt32();
+                check = string.Format(CultureInfo.InvariantCulture, "test acc {0:F4} after {1} epoch{2}", accuracy.GetDouble(), epochs, epochs == 1 ? "" : "s");
+            }
             samples.Add(new PeerSample(impl, values, check));
         }
         return samples;

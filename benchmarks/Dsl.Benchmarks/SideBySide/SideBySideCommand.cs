@@ -5,6 +5,7 @@ using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Dsl.Benchmarks.Workloads;
 
@@ -174,7 +175,7 @@ internal static class SideBySideCommand
                 failures = s.Failures,
             }),
         };
-        File.WriteAllText(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(path, JsonSerializer.Serialize(document, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
         Console.Error.WriteLine($"Wrote {path}");
     }
 }

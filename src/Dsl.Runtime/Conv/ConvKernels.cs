@@ -48,9 +48,9 @@ public static class ConvKernels
     /// <summary>Whether this machine runs <typeparamref name="TLayer"/> with the direct SIMD kernels (else im2col).</summary>
     public static bool UsesDirect<T, TLayer>() where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
     {
-        if (ConvSimd512<T>.IsSupported) return ConvGrid<TLayer>.Fits(Vector512<T>.Count);
-        if (ConvSimd256<T>.IsSupported) return ConvGrid<TLayer>.Fits(Vector256<T>.Count);
-        return false;
+        // The same tests, in the same order, as the dispatch in Forward and Backward.
+        if (ConvSimd512<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector512<T>.Count)) return true;
+        return ConvSimd256<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector256<T>.Count);
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ partial class NllClassifier : ITrainable<float>
     public const int ParameterCount = 43;
 
     /// <summary>Samples per pass through the layer buffers: larger batches are processed in tiles of this many, smaller ones in one.</summary>
-    public const int TileSize = 64;
+    public const int TileSize = 256;
 
     /// <summary>The layer table, like Keras' <c>model.summary()</c>: each layer's output shape, parameter count and offset.</summary>
     public const string Summary =

@@ -136,8 +136,9 @@ public static class Comparison
 
     private static Svg Draw(string title, List<ComparisonRow> rows, string data, ComparisonOptions options)
     {
-        var loss = new LinePlot("Training loss", "epoch", "loss");
-        var accuracy = new LinePlot("Test accuracy", "epoch", "accuracy");
+        // One legend, to the right of both panels, so that it never hides a curve.
+        var loss = new LinePlot("Training loss", "epoch", "loss") { ShowLegend = false };
+        var accuracy = new LinePlot("Test accuracy", "epoch", "accuracy") { ShowLegend = false };
         for (int i = 0; i < rows.Count; i++)
         {
             History h = rows[i].History;
@@ -146,13 +147,20 @@ public static class Comparison
             loss.Add(rows[i].Name, epochs, h.Loss, color, dash.Length == 0 ? null : dash);
             accuracy.Add(rows[i].Name, epochs, h.ValidationAccuracy, color, dash.Length == 0 ? null : dash);
         }
-        const int panel = 480, height = 380, top = 48;
-        var svg = new Svg(2 * panel, height + top);
+        const int panel = 460, height = 380, top = 48, legend = 190;
+        var svg = new Svg(2 * panel + legend, height + top);
         svg.Rect(0, 0, svg.Width, svg.Height, "#ffffff");
         svg.Text(svg.Width / 2.0, 20, title, 15, "middle");
         svg.Text(svg.Width / 2.0, 39, string.Format(CultureInfo.InvariantCulture, "{0}; batch {1}, seed {2}", data, options.BatchSize, options.Seed), 11, "middle");
         loss.Draw(svg, 0, top, panel, height);
         accuracy.Draw(svg, panel, top, panel, height);
+        double y = top + 44;
+        for (int i = 0; i < rows.Count; i++, y += 20)
+        {
+            string color = Colors[i % Colors.Length];
+            svg.Line(2 * panel + 4, y - 4, 2 * panel + 30, y - 4, color, 2.5, i < Colors.Length ? null : "6 3");
+            svg.Text(2 * panel + 36, y, rows[i].Name, 12);
+        }
         return svg;
     }
 

@@ -5,6 +5,7 @@ using System.Linq;
 using System.Text.Json;
 using System.Xml.Linq;
 using Dsl.Runtime.Data;
+using Dsl.Runtime.Plotting;
 using Samples.ActivationComparison;
 using Samples.LearningRate;
 using Samples.Optimizers;
@@ -45,6 +46,30 @@ public sealed class ComparisonSampleTests : IDisposable
     }
 
     private static string[] Texts(XElement root) => root.Elements(Svg + "text").Select(t => t.Value).ToArray();
+
+    [Fact]
+    public void LinePlotPointsAreMarkersOptionallyJoined()
+    {
+        var svg = new Dsl.Runtime.Plotting.Svg(400, 300);
+        new LinePlot("t", "x", "y") { IntegerX = false }
+            .AddPoints("scatter", [0, 1, double.NaN, 3], [0, 1, 5, 2], "#123456", 2.5)
+            .AddPoints("path", [0, 1, 2], [2, 1, 0], "#654321", 1.5, joined: true)
+            .Draw(svg, 0, 0, 400, 300);
+        XElement root = XDocument.Parse(svg.ToString()).Root!;
+        XElement[] circles = root.Elements(Svg + "circle").ToArray();
+        Assert.Equal(3 + 3 + 2, circles.Length); // finite points of each series, and a legend marker each
+        Assert.Equal(4, circles.Count(c => c.Attribute("fill")!.Value == "#123456" && c.Attribute("r")!.Value == "2.5"));
+        XElement line = Assert.Single(root.Elements(Svg + "polyline"));
+        Assert.Equal("#654321", line.Attribute("stroke")!.Value);
+        Assert.Equal(3, line.Attribute("points")!.Value.Split(' ').Length);
+        var bare = new Dsl.Runtime.Plotting.Svg(400, 300);
+        new LinePlot("t", "x", "y") { ShowLegend = false }.AddPoints("scatter", [0, 1], [0, 1], "#123456").Draw(bare, 0, 0, 400, 300);
+        XElement bareRoot = XDocument.Parse(bare.ToString()).Root!;
+        Assert.Equal(2, bareRoot.Elements(Svg + "circle").Count()); // no legend marker
+        Assert.DoesNotContain("scatter", bareRoot.Elements(Svg + "text").Select(t => t.Value));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new LinePlot("t", "x", "y").AddPoints("a", [1], [1], "#000", 0));
+        Assert.Throws<ArgumentException>(() => new LinePlot("t", "x", "y").AddPoints("a", [1, 2], [1], "#000"));
+    }
 
     // ---- LearningRate (seed 001) ----
 
@@ -236,7 +261,7 @@ public sealed class ComparisonSampleTests : IDisposable
         string[] texts = Texts(root);
         Assert.Contains("Training loss", texts);
         Assert.Contains("Test accuracy", texts);
-        foreach (string name in names) Assert.Equal(2, texts.Count(t => t == name)); // in both legends
+        foreach (string name in names) Assert.Equal(1, texts.Count(t => t == name)); // one legend for both panels
     }
 
     [Fact]

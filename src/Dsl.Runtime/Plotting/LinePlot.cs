@@ -40,6 +40,12 @@ public sealed class LinePlot
     /// <summary>When true, ticks on the horizontal axis are whole numbers (epochs, steps). Default true.</summary>
     public bool IntegerX { get; init; } = true;
 
+    /// <summary>
+    /// When true (default), the panel draws its legend in the corner of the plot area its curves cross least; false
+    /// leaves it out, for pictures that draw one legend for several panels.
+    /// </summary>
+    public bool ShowLegend { get; init; } = true;
+
     /// <summary>Number of curves added.</summary>
     public int Count => _series.Count;
 
@@ -139,6 +145,8 @@ public sealed class LinePlot
                 }
             }
         }
+
+        if (!ShowLegend) return;
 
         // Legend in the corner of the plot area that the curves cross least.
         const double legendWidth = 130;

@@ -50,5 +50,6 @@ public static class OptimizersSample
     public static ComparisonResult Run(ComparisonOptions options, TextWriter log)
         => Comparison.Run("Optimizers on 784-100-100-10 relu-relu-softmax", Contenders, options, "optimizers.svg", log);
 
+    /// <summary><c>Optimizers [--data DIR] [--epochs 20] [--limit 5000|all] [--test-limit 1000|all] [--batch 200] [--seed 0] [--out DIR]</c>.</summary>
     public static int Main(string[] args) => Comparison.RunCommandLine(args, "Optimizers", OptimizerNet.Summary, Run);
 }

@@ -8,9 +8,9 @@ LearningRateSampleTests can require the C# port to give the same doubles bit for
 Cases: the book's start (-3, 4) with the seed's learning rates 0.01, 10 and 1e-10 (100 steps each), the book's 0.1, and
 the seed's own code, which starts at (-0.3, 4.0) with lr 0.01.
 
-Deterministic (no randomness). Rerun from the repository root with:
+Deterministic (no randomness). Rerun from the repository root with a Python that has NumPy (Debian's python3-numpy):
 
-    /usr/bin/python3 tests/Dsl.Runtime.Tests/Reference/make_learning_rate_reference.py
+    python3 tests/Dsl.Runtime.Tests/Reference/make_learning_rate_reference.py
 """
 import json
 import os

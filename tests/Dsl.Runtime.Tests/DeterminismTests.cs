@@ -16,7 +16,7 @@ public partial class W3Net;
 /// seed on the same batches with 1 and with 2 threads (and 3, more threads than cores), end with identical parameters.
 /// With 2 threads, a training step and an optimizer step allocate nothing on any thread.
 /// </summary>
-[Collection(nameof(WorkersDegreeCollection))]
+[Collection(WorkersDegreeCollection.Name)]
 public class DeterminismTests
 {
     private static (float[] Inputs, int[] Labels) Data(int count, int seed)

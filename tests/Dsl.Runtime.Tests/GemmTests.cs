@@ -10,7 +10,7 @@ namespace Dsl.Runtime.Tests;
 /// 256 that do and do not fill a 4-row tile, unit counts that do not fill a 4-unit tile, input counts shorter than a
 /// vector, between vectors, and past a 4-vector panel. Then bit-identity across <see cref="Workers.Degree"/> 1, 2, 3.
 /// </summary>
-[Collection(nameof(WorkersDegreeCollection))]
+[Collection(WorkersDegreeCollection.Name)]
 public class GemmTests
 {
     public static readonly TheoryData<int, int, int> Shapes = new()
@@ -275,7 +275,3 @@ public class GemmTests
         }
     }
 }
-
-/// <summary>Tests that change <see cref="Workers.Degree"/> run one at a time.</summary>
-[CollectionDefinition(nameof(WorkersDegreeCollection), DisableParallelization = true)]
-public class WorkersDegreeCollection;

@@ -39,7 +39,7 @@ internal static class DenseEmitter
                 w.Line(layer.Activation == Act.Softmax
                     ? "// split across cores when large; the softmax of each row follows."
                     : layer.Activation == Act.Linear ? "// split across cores when large." : "// split across cores when large, each core applying the activation to the outputs it computed.");
-                w.Line($"Gemm.DenseForward<{T}>(y, x, {weights}, n, {inSize}, {outSize}, Dsl.Act.{layer.Activation});");
+                w.Line($"Gemm.DenseForward<{T}>(y, x, {weights}, n, {inSize}, {outSize}, global::Dsl.Act.{layer.Activation});");
                 return;
             }
 

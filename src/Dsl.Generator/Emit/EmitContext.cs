@@ -107,19 +107,6 @@ internal sealed class EmitContext
     /// <summary>Whether a layer's backward pass runs: it has parameters, or a gradient must flow through it to an earlier layer's.</summary>
     public bool HasBackward(LayerSpec layer) => layer.HasParameters || layer.Kind != LayerKind.Flatten && NeedsInputGradient(layer);
 
-    /// <summary>Scratch values the convolutions need: two patch matrices of the largest one.</summary>
-    public int ScratchSize
-    {
-        get
-        {
-            int size = 0;
-            foreach (LayerSpec layer in Model.Layers)
-                if (layer.Kind == LayerKind.Conv)
-                    size = System.Math.Max(size, 2 * layer.InShape[0] * layer.Kernel * layer.Kernel * layer.OutShape[1] * layer.OutShape[2]);
-            return size;
-        }
-    }
-
     public bool HasDropout
     {
         get

@@ -11,7 +11,11 @@ namespace Dsl.Runtime.Plotting;
 /// </summary>
 public sealed class LinePlot
 {
-    private readonly List<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string Color, string? Dash)> _series = [];
+    private readonly List<Series> _series = [];
+
+    /// <summary>A curve or a set of markers: markers of <paramref name="Marker"/> pixels radius when it is positive, joined
+    /// by a line unless <paramref name="Joined"/> is false.</summary>
+    private sealed record Series(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string Color, string? Dash, double Marker = 0, bool Joined = true);
 
     /// <summary>Starts an empty panel.</summary>
     /// <param name="title">Caption above the panel.</param>
@@ -36,6 +40,12 @@ public sealed class LinePlot
     /// <summary>When true, ticks on the horizontal axis are whole numbers (epochs, steps). Default true.</summary>
     public bool IntegerX { get; init; } = true;
 
+    /// <summary>
+    /// When true (default), the panel draws its legend in the corner of the plot area its curves cross least; false
+    /// leaves it out, for pictures that draw one legend for several panels.
+    /// </summary>
+    public bool ShowLegend { get; init; } = true;
+
     /// <summary>Number of curves added.</summary>
     public int Count => _series.Count;
 
@@ -52,7 +62,29 @@ public sealed class LinePlot
         ArgumentNullException.ThrowIfNull(y);
         ArgumentNullException.ThrowIfNull(color);
         if (x.Count != y.Count) throw new ArgumentException($"Expected as many y values as x values ({x.Count}), found {y.Count}.", nameof(y));
-        _series.Add((name, x, y, color, dash));
+        _series.Add(new Series(name, x, y, color, dash));
+        return this;
+    }
+
+    /// <summary>
+    /// Adds the points <c>(x[i], y[i])</c> as round markers (a scatter plot), optionally joined by a thin line in their
+    /// order (a path). Non-finite points are left out, as for <see cref="Add"/>.
+    /// </summary>
+    /// <param name="name">Its legend entry.</param>
+    /// <param name="x">Horizontal coordinates.</param>
+    /// <param name="y">Vertical coordinates, as many as <paramref name="x"/>.</param>
+    /// <param name="color">An SVG colour such as <c>#1f5fb4</c>, for the markers and the line.</param>
+    /// <param name="radius">Radius of each marker in pixels, positive.</param>
+    /// <param name="joined">When true, a line of width 1 joins consecutive finite points.</param>
+    public LinePlot AddPoints(string name, IReadOnlyList<double> x, IReadOnlyList<double> y, string color, double radius = 3, bool joined = false)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        ArgumentNullException.ThrowIfNull(x);
+        ArgumentNullException.ThrowIfNull(y);
+        ArgumentNullException.ThrowIfNull(color);
+        if (x.Count != y.Count) throw new ArgumentException($"Expected as many y values as x values ({x.Count}), found {y.Count}.", nameof(y));
+        if (!(radius > 0) || !double.IsFinite(radius)) throw new ArgumentOutOfRangeException(nameof(radius), radius, "Expected a positive marker radius in pixels.");
+        _series.Add(new Series(name, x, y, color, null, radius, joined));
         return this;
     }
 
@@ -91,6 +123,15 @@ public sealed class LinePlot
         foreach (var s in _series)
         {
             points.Clear();
+            if (s.Marker > 0)
+            {
+                for (int i = 0; i < s.X.Count; i++)
+                    if (double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i])) points.Add((Px(s.X[i]), Py(s.Y[i])));
+                if (s.Joined && points.Count > 1) svg.Polyline(points.ToArray(), s.Color, 1);
+                foreach (var (x, y) in points) svg.Circle(x, y, s.Marker, s.Color, s.Color);
+                curves.Add(points.ToArray());
+                continue;
+            }
             for (int i = 0; i <= s.X.Count; i++)
             {
                 bool ok = i < s.X.Count && double.IsFinite(s.X[i]) && double.IsFinite(s.Y[i]);
@@ -105,6 +146,8 @@ public sealed class LinePlot
             }
         }
 
+        if (!ShowLegend) return;
+
         // Legend in the corner of the plot area that the curves cross least.
         const double legendWidth = 130;
         double legendHeight = 16 * _series.Count + 4;
@@ -117,7 +160,8 @@ public sealed class LinePlot
         double legendY = ly + 14;
         foreach (var s in _series)
         {
-            svg.Line(lx, legendY - 4, lx + 24, legendY - 4, s.Color, 2, s.Dash);
+            if (s.Marker <= 0 || s.Joined) svg.Line(lx, legendY - 4, lx + 24, legendY - 4, s.Color, s.Marker > 0 ? 1 : 2, s.Dash);
+            if (s.Marker > 0) svg.Circle(lx + 12, legendY - 4, s.Marker, s.Color, s.Color);
             svg.Text(lx + 30, legendY, s.Name, 11);
             legendY += 16;
         }
@@ -141,7 +185,7 @@ public sealed class LinePlot
         return count;
     }
 
-    private (double Min, double Max) Range(Func<(string Name, IReadOnlyList<double> X, IReadOnlyList<double> Y, string Color, string? Dash), IReadOnlyList<double>> pick)
+    private (double Min, double Max) Range(Func<Series, IReadOnlyList<double>> pick)
     {
         double min = double.PositiveInfinity, max = double.NegativeInfinity;
         foreach (var s in _series)

@@ -503,7 +503,7 @@ public static unsafe class Gemm
     }
 
     /// <summary>Parts per worker thread: more than one lets a thread that was slowed down by another process hand work to the other.</summary>
-    internal static int PartsPerThread { get; set; } = 4;
+    internal const int PartsPerThread = 4;
 
     private static void CheckSizes(int n, int inSize, int outSize)
     {

@@ -163,86 +163,88 @@ public static class SpatialKernels
         }
     }
 
-    /// <summary>Max pooling forward; records in <paramref name="argmax"/> the input index (within the sample) of each maximum, the first on ties.</summary>
-    public static void MaxPoolForward<T>(Span<T> y, Span<int> argmax, ReadOnlySpan<T> x, int n, in SpatialGeometry g)
+    /// <summary>
+    /// Max pooling forward for <paramref name="n"/> samples: <c>y[s, c, oy, ox]</c> = the maximum of the window at
+    /// <c>(oy·stride, ox·stride)</c>, and <paramref name="argmax"/> records the input index (within the sample) of that
+    /// maximum: the first in reading order on ties, as PyTorch, and the first NaN if any. Samples are split across
+    /// <see cref="Workers"/>; 2x2 windows with stride 2 in float run on vectors (see <c>PoolKernels</c>).
+    /// </summary>
+    public static unsafe void MaxPoolForward<T>(Span<T> y, Span<int> argmax, ReadOnlySpan<T> x, int n, in SpatialGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int s = 0; s < n; s++)
+        CheckPool(y.Length, x.Length, n, g);
+        if (argmax.Length < n * g.OutSize) throw new ArgumentException($"argmax holds {argmax.Length} values, but {n} samples need {n * g.OutSize}.", nameof(argmax));
+        fixed (T* py = y, px = x)
+        fixed (int* pi = argmax)
         {
-            ReadOnlySpan<T> xs = x.Slice(s * g.InSize, g.InSize);
-            int o = s * g.OutSize;
-            for (int c = 0; c < g.InChannels; c++)
-                for (int oy = 0; oy < g.OutHeight; oy++)
-                    for (int ox = 0; ox < g.OutWidth; ox++, o++)
-                    {
-                        int best = (c * g.InHeight + oy * g.Stride) * g.InWidth + ox * g.Stride;
-                        for (int ky = 0; ky < g.Kernel; ky++)
-                        {
-                            int rowStart = (c * g.InHeight + oy * g.Stride + ky) * g.InWidth + ox * g.Stride;
-                            for (int kx = 0; kx < g.Kernel; kx++)
-                                if (xs[rowStart + kx] > xs[best] || T.IsNaN(xs[rowStart + kx]) && !T.IsNaN(xs[best])) best = rowStart + kx;
-                        }
-                        y[o] = xs[best];
-                        argmax[o] = best;
-                    }
+            var job = new PoolJob<T> { Kind = 0, Y = py, X = px, Index = pi, Geometry = g };
+            Workers.Run(ref job, n);
         }
     }
 
-    /// <summary>Max pooling backward: each output's gradient goes to the input that was its maximum.</summary>
-    public static void MaxPoolBackward<T>(Span<T> dx, ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, int n, in SpatialGeometry g)
+    /// <summary>Max pooling backward: each output's gradient goes to the input that was its maximum; every other input gets 0.</summary>
+    public static unsafe void MaxPoolBackward<T>(Span<T> dx, ReadOnlySpan<T> dy, ReadOnlySpan<int> argmax, int n, in SpatialGeometry g)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        dx.Slice(0, n * g.InSize).Clear();
-        for (int s = 0; s < n; s++)
+        CheckPool(dy.Length, dx.Length, n, g);
+        if (argmax.Length < n * g.OutSize) throw new ArgumentException($"argmax holds {argmax.Length} values, but {n} samples need {n * g.OutSize}.", nameof(argmax));
+        fixed (T* pdx = dx, pdy = dy)
+        fixed (int* pi = argmax)
         {
-            Span<T> dxs = dx.Slice(s * g.InSize, g.InSize);
-            for (int o = s * g.OutSize, end = o + g.OutSize; o < end; o++) dxs[argmax[o]] += dy[o];
+            var job = new PoolJob<T> { Kind = 1, Y = pdy, X = pdx, Index = pi, Geometry = g };
+            Workers.Run(ref job, n);
         }
     }
 
-    /// <summary>Average pooling forward: <c>y = (1/k²) · sum of the window</c>.</summary>
-    public static void AvgPoolForward<T>(Span<T> y, ReadOnlySpan<T> x, int n, in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>Average pooling forward: <c>y = (1/k²) · sum of the window</c>, samples split across <see cref="Workers"/>.</summary>
+    public static unsafe void AvgPoolForward<T>(Span<T> y, ReadOnlySpan<T> x, int n, in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T scale = T.One / T.CreateChecked(g.Kernel * g.Kernel);
-        for (int s = 0; s < n; s++)
+        CheckPool(y.Length, x.Length, n, g);
+        fixed (T* py = y, px = x)
         {
-            ReadOnlySpan<T> xs = x.Slice(s * g.InSize, g.InSize);
-            int o = s * g.OutSize;
-            for (int c = 0; c < g.InChannels; c++)
-                for (int oy = 0; oy < g.OutHeight; oy++)
-                    for (int ox = 0; ox < g.OutWidth; ox++, o++)
-                    {
-                        T sum = T.Zero;
-                        for (int ky = 0; ky < g.Kernel; ky++)
-                        {
-                            int rowStart = (c * g.InHeight + oy * g.Stride + ky) * g.InWidth + ox * g.Stride;
-                            for (int kx = 0; kx < g.Kernel; kx++) sum += xs[rowStart + kx];
-                        }
-                        y[o] = sum * scale;
-                    }
+            var job = new PoolJob<T> { Kind = 2, Y = py, X = px, Geometry = g };
+            Workers.Run(ref job, n);
         }
     }
 
     /// <summary>Average pooling backward: each output's gradient, divided by k², goes to every input of its window.</summary>
-    public static void AvgPoolBackward<T>(Span<T> dx, ReadOnlySpan<T> dy, int n, in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+    public static unsafe void AvgPoolBackward<T>(Span<T> dx, ReadOnlySpan<T> dy, int n, in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        T scale = T.One / T.CreateChecked(g.Kernel * g.Kernel);
-        dx.Slice(0, n * g.InSize).Clear();
-        for (int s = 0; s < n; s++)
+        CheckPool(dy.Length, dx.Length, n, g);
+        fixed (T* pdx = dx, pdy = dy)
         {
-            Span<T> dxs = dx.Slice(s * g.InSize, g.InSize);
-            int o = s * g.OutSize;
-            for (int c = 0; c < g.InChannels; c++)
-                for (int oy = 0; oy < g.OutHeight; oy++)
-                    for (int ox = 0; ox < g.OutWidth; ox++, o++)
-                    {
-                        T share = dy[o] * scale;
-                        for (int ky = 0; ky < g.Kernel; ky++)
-                        {
-                            int rowStart = (c * g.InHeight + oy * g.Stride + ky) * g.InWidth + ox * g.Stride;
-                            for (int kx = 0; kx < g.Kernel; kx++) dxs[rowStart + kx] += share;
-                        }
-                    }
+            var job = new PoolJob<T> { Kind = 3, Y = pdy, X = pdx, Geometry = g };
+            Workers.Run(ref job, n);
+        }
+    }
+
+    private static void CheckPool(int outputLength, int inputLength, int n, in SpatialGeometry g)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if (outputLength < n * g.OutSize) throw new ArgumentException($"the output side holds {outputLength} values, but {n} samples of {g.OutSize} need {n * g.OutSize}.");
+        if (inputLength < n * g.InSize) throw new ArgumentException($"the input side holds {inputLength} values, but {n} samples of {g.InSize} need {n * g.InSize}.");
+    }
+
+    /// <summary>One pooling pass, one part per sample. Y is the output side (y or dy), X the input side (x or dx).</summary>
+    private unsafe struct PoolJob<T> : IParallelPart where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public int Kind; // 0 max forward, 1 max backward, 2 average forward, 3 average backward
+        public T* Y, X;
+        public int* Index;
+        public SpatialGeometry Geometry;
+
+        public readonly void Execute(int s)
+        {
+            SpatialGeometry g = Geometry;
+            T* y = Y + s * g.OutSize, x = X + s * g.InSize;
+            int* index = Index + s * g.OutSize;
+            switch (Kind)
+            {
+                case 0: PoolKernels.MaxForward(y, index, x, g); break;
+                case 1: PoolKernels.MaxBackward(x, y, index, g); break;
+                case 2: PoolKernels.AvgForward(y, x, g); break;
+                default: PoolKernels.AvgBackward(x, y, g); break;
+            }
         }
     }
 }

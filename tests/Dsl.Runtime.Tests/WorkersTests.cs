@@ -5,6 +5,9 @@ using Xunit;
 
 namespace Dsl.Runtime.Tests;
 
+// Alone: the generated models now run their convolutions on Workers, and a region another test holds makes this test's
+// outer region run inline, so its inner regions would no longer be nested (the results would be the same, the threads not).
+[Collection(WorkersDegreeCollection.Name)]
 public class WorkersTests
 {
     private struct CountParts : IParallelPart
@@ -101,4 +104,11 @@ public class WorkersTests
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => Workers.Degree = 0);
         Assert.Contains("at least 1", error.Message);
     }
+}
+
+/// <summary>Tests that set <see cref="Workers.Degree"/> run alone, so no other test changes it under them.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public class WorkersDegreeCollection
+{
+    public const string Name = "Workers.Degree";
 }

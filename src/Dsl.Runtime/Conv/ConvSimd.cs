@@ -1,0 +1,359 @@
+using System;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Dsl.Runtime;
+
+/// <summary>
+/// The vector operations the convolution and pooling kernels are written in, over one vector width. The kernels are
+/// generic over a struct implementing this interface, so the JIT compiles one copy per width, element type and layer
+/// shape, with every call inlined: <see cref="ConvSimd512{T}"/> where AVX-512 is accelerated, else
+/// <see cref="ConvSimd256{T}"/> where AVX2 is.
+/// </summary>
+/// <remarks>
+/// Every operation works lane by lane except <see cref="Sum"/>, so a value's result never depends on which lane holds it.
+/// Masked loads read nothing (and fault on nothing) in the lanes they leave out; masked stores write nothing there.
+/// A mask is a vector whose selected lanes have every bit set, as comparisons return.
+/// </remarks>
+internal unsafe interface IConvSimd<TV, T>
+    where TV : struct
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Whether this width runs in hardware on this machine.</summary>
+    static abstract bool IsSupported { get; }
+
+    /// <summary>Lanes per vector.</summary>
+    static abstract int Count { get; }
+
+    static abstract TV Zero { get; }
+
+    /// <summary>The lane numbers 0, 1, 2, ... as values of <typeparamref name="T"/>.</summary>
+    static abstract TV Indices { get; }
+
+    static abstract TV Load(T* p);
+
+    static abstract void Store(T* p, TV v);
+
+    /// <summary>Loads the lanes selected by <paramref name="mask"/>; the others are zero and are not read.</summary>
+    static abstract TV MaskLoad(T* p, TV mask);
+
+    /// <summary>Stores the lanes selected by <paramref name="mask"/>; the others are not written.</summary>
+    static abstract void MaskStore(T* p, TV mask, TV v);
+
+    static abstract TV Broadcast(T x);
+
+    /// <summary><c>a * b + c</c> with one rounding.</summary>
+    static abstract TV Fma(TV a, TV b, TV c);
+
+    static abstract TV Add(TV a, TV b);
+
+    static abstract TV Subtract(TV a, TV b);
+
+    static abstract TV Multiply(TV a, TV b);
+
+    static abstract TV Divide(TV a, TV b);
+
+    static abstract TV Max(TV a, TV b);
+
+    static abstract TV Abs(TV a);
+
+    static abstract TV CopySign(TV magnitude, TV sign);
+
+    /// <summary>All bits set where <c>a &lt; b</c>.</summary>
+    static abstract TV LessThan(TV a, TV b);
+
+    /// <summary>All bits set where <c>a &gt; b</c>.</summary>
+    static abstract TV GreaterThan(TV a, TV b);
+
+    /// <summary>All bits set where <c>a &gt;= b</c>.</summary>
+    static abstract TV GreaterThanOrEqual(TV a, TV b);
+
+    /// <summary>All bits set where <c>a == b</c> (false for NaN).</summary>
+    static abstract TV EqualsTo(TV a, TV b);
+
+    static abstract TV And(TV a, TV b);
+
+    static abstract TV AndNot(TV a, TV notB);
+
+    static abstract TV Or(TV a, TV b);
+
+    /// <summary><c>mask ? x : y</c> lane by lane.</summary>
+    static abstract TV Select(TV mask, TV x, TV y);
+
+    /// <summary><c>exp(a)</c> lane by lane: in float <see cref="ConvExp"/>'s, in double .NET's vectorised implementation.</summary>
+    static abstract TV Exp(TV a);
+
+    /// <summary>The lanes' sum, reduced in a fixed order (halves added pairwise down to one lane).</summary>
+    static abstract T Sum(TV v);
+
+    /// <summary>Lanes 2i and 2i + 1 exchanged.</summary>
+    static abstract TV SwapPairs(TV v);
+
+    /// <summary>The even lanes 0, 2, 4, ... moved to the low half (the high half is unspecified).</summary>
+    static abstract TV EvenToLow(TV v);
+
+    /// <summary>Each lane i of the low half copied to lanes 2i and 2i + 1.</summary>
+    static abstract TV LowToPairs(TV v);
+
+    /// <summary>Float only: the first <paramref name="count"/> lanes, rounded to integers, stored as <c>int</c>.</summary>
+    static abstract void StoreInt32(int* p, TV v, int count);
+
+    /// <summary>Float only: <paramref name="count"/> <c>int</c>s loaded into the first lanes as values (the rest zero).</summary>
+    static abstract TV LoadInt32(int* p, int count);
+}
+
+/// <summary>512-bit vectors (AVX-512F).</summary>
+internal readonly unsafe struct ConvSimd512<T> : IConvSimd<Vector512<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool IsSupported => Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+    public static int Count => Vector512<T>.Count;
+    public static Vector512<T> Zero => Vector512<T>.Zero;
+    public static Vector512<T> Indices => Vector512<T>.Indices;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Load(T* p) => Vector512.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(T* p, Vector512<T> v) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> MaskLoad(T* p, Vector512<T> mask)
+        => typeof(T) == typeof(float)
+            ? Avx512F.MaskLoad((float*)p, mask.AsSingle(), Vector512<float>.Zero).As<float, T>()
+            : Avx512F.MaskLoad((double*)p, mask.AsDouble(), Vector512<double>.Zero).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MaskStore(T* p, Vector512<T> mask, Vector512<T> v)
+    {
+        if (typeof(T) == typeof(float)) Avx512F.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
+        else Avx512F.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T x) => Vector512.Create(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Fma(Vector512<T> a, Vector512<T> b, Vector512<T> c)
+        => typeof(T) == typeof(float)
+            ? Vector512.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+            : Vector512.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Add(Vector512<T> a, Vector512<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Subtract(Vector512<T> a, Vector512<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Multiply(Vector512<T> a, Vector512<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Divide(Vector512<T> a, Vector512<T> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Max(Vector512<T> a, Vector512<T> b) => Vector512.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Abs(Vector512<T> a) => Vector512.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> CopySign(Vector512<T> magnitude, Vector512<T> sign) => Vector512.CopySign(magnitude, sign);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> LessThan(Vector512<T> a, Vector512<T> b) => Vector512.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> GreaterThan(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> GreaterThanOrEqual(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> EqualsTo(Vector512<T> a, Vector512<T> b) => Vector512.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> And(Vector512<T> a, Vector512<T> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> AndNot(Vector512<T> a, Vector512<T> notB) => Vector512.AndNot(a, notB);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Or(Vector512<T> a, Vector512<T> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Select(Vector512<T> mask, Vector512<T> x, Vector512<T> y) => Vector512.ConditionalSelect(mask, x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Exp(Vector512<T> a)
+    {
+        if (typeof(T) != typeof(float)) return Vector512.Exp(a.AsDouble()).As<double, T>();
+        // See ConvExp: 2^n · P(r), r = x - n·ln 2, the scale added to the exponent bits.
+        Vector512<float> x = Vector512.Min(Vector512.Max(a.AsSingle(), Vector512.Create(ConvExp.Low)), Vector512.Create(ConvExp.High));
+        Vector512<float> t = Vector512.FusedMultiplyAdd(x, Vector512.Create(ConvExp.Log2E), Vector512.Create(ConvExp.Shifter));
+        Vector512<float> n = t - Vector512.Create(ConvExp.Shifter);
+        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-ConvExp.Ln2Hi), x);
+        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-ConvExp.Ln2Lo), r);
+        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(ConvExp.P6), r, Vector512.Create(ConvExp.P5));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P4));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P3));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P2));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P1));
+        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P0));
+        return (p.AsInt32() + Vector512.ShiftLeft(t.AsInt32(), 23)).As<int, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> SwapPairs(Vector512<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)).As<float, T>()
+            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(1L, 0, 3, 2, 5, 4, 7, 6)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> EvenToLow(Vector512<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)).As<float, T>()
+            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(0L, 2, 4, 6, 1, 3, 5, 7)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> LowToPairs(Vector512<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)).As<float, T>()
+            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(0L, 0, 1, 1, 2, 2, 3, 3)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInt32(int* p, Vector512<T> v, int count)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("StoreInt32 is for float vectors.");
+        Vector512<int> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count));
+        Avx512F.MaskStore(p, mask, Vector512.ConvertToInt32(v.AsSingle()));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> LoadInt32(int* p, int count)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("LoadInt32 is for float vectors.");
+        Vector512<int> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count));
+        return Vector512.ConvertToSingle(Avx512F.MaskLoad(p, mask, Vector512<int>.Zero)).As<float, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> v) => ConvSimd256<T>.Sum(v.GetLower() + v.GetUpper());
+}
+
+/// <summary>256-bit vectors (AVX2 with FMA).</summary>
+internal readonly unsafe struct ConvSimd256<T> : IConvSimd<Vector256<T>, T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public static bool IsSupported => Vector256.IsHardwareAccelerated && Avx2.IsSupported && System.Runtime.Intrinsics.X86.Fma.IsSupported;
+    public static int Count => Vector256<T>.Count;
+    public static Vector256<T> Zero => Vector256<T>.Zero;
+    public static Vector256<T> Indices => Vector256<T>.Indices;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Load(T* p) => Vector256.Load(p);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(T* p, Vector256<T> v) => v.Store(p);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> MaskLoad(T* p, Vector256<T> mask)
+        => typeof(T) == typeof(float)
+            ? Avx.MaskLoad((float*)p, mask.AsSingle()).As<float, T>()
+            : Avx.MaskLoad((double*)p, mask.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void MaskStore(T* p, Vector256<T> mask, Vector256<T> v)
+    {
+        if (typeof(T) == typeof(float)) Avx.MaskStore((float*)p, mask.AsSingle(), v.AsSingle());
+        else Avx.MaskStore((double*)p, mask.AsDouble(), v.AsDouble());
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T x) => Vector256.Create(x);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Fma(Vector256<T> a, Vector256<T> b, Vector256<T> c)
+        => typeof(T) == typeof(float)
+            ? Vector256.FusedMultiplyAdd(a.AsSingle(), b.AsSingle(), c.AsSingle()).As<float, T>()
+            : Vector256.FusedMultiplyAdd(a.AsDouble(), b.AsDouble(), c.AsDouble()).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Add(Vector256<T> a, Vector256<T> b) => a + b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Subtract(Vector256<T> a, Vector256<T> b) => a - b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Multiply(Vector256<T> a, Vector256<T> b) => a * b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Divide(Vector256<T> a, Vector256<T> b) => a / b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Max(Vector256<T> a, Vector256<T> b) => Vector256.Max(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Abs(Vector256<T> a) => Vector256.Abs(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> CopySign(Vector256<T> magnitude, Vector256<T> sign) => Vector256.CopySign(magnitude, sign);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> LessThan(Vector256<T> a, Vector256<T> b) => Vector256.LessThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> GreaterThan(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThan(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> GreaterThanOrEqual(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThanOrEqual(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> EqualsTo(Vector256<T> a, Vector256<T> b) => Vector256.Equals(a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> And(Vector256<T> a, Vector256<T> b) => a & b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> AndNot(Vector256<T> a, Vector256<T> notB) => Vector256.AndNot(a, notB);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Or(Vector256<T> a, Vector256<T> b) => a | b;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Select(Vector256<T> mask, Vector256<T> x, Vector256<T> y) => Vector256.ConditionalSelect(mask, x, y);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Exp(Vector256<T> a)
+    {
+        if (typeof(T) != typeof(float)) return Vector256.Exp(a.AsDouble()).As<double, T>();
+        // See ConvExp: 2^n · P(r), r = x - n·ln 2, the scale added to the exponent bits.
+        Vector256<float> x = Vector256.Min(Vector256.Max(a.AsSingle(), Vector256.Create(ConvExp.Low)), Vector256.Create(ConvExp.High));
+        Vector256<float> t = Vector256.FusedMultiplyAdd(x, Vector256.Create(ConvExp.Log2E), Vector256.Create(ConvExp.Shifter));
+        Vector256<float> n = t - Vector256.Create(ConvExp.Shifter);
+        Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-ConvExp.Ln2Hi), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-ConvExp.Ln2Lo), r);
+        Vector256<float> p = Vector256.FusedMultiplyAdd(Vector256.Create(ConvExp.P6), r, Vector256.Create(ConvExp.P5));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P4));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P3));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P2));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P1));
+        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P0));
+        return (p.AsInt32() + Vector256.ShiftLeft(t.AsInt32(), 23)).As<int, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> SwapPairs(Vector256<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)).As<float, T>()
+            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(1L, 0, 3, 2)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> EvenToLow(Vector256<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7)).As<float, T>()
+            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(0L, 2, 1, 3)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LowToPairs(Vector256<T> v)
+        => typeof(T) == typeof(float)
+            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3)).As<float, T>()
+            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(0L, 0, 1, 1)).As<double, T>();
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreInt32(int* p, Vector256<T> v, int count)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("StoreInt32 is for float vectors.");
+        Vector256<int> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count));
+        Avx2.MaskStore(p, mask, Vector256.ConvertToInt32(v.AsSingle()));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> LoadInt32(int* p, int count)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("LoadInt32 is for float vectors.");
+        Vector256<int> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count));
+        return Vector256.ConvertToSingle(Avx2.MaskLoad(p, mask)).As<float, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Sum(Vector256<T> v)
+    {
+        Vector128<T> h = v.GetLower() + v.GetUpper();
+        if (Vector128<T>.Count == 4) h += Vector128.Shuffle(h.AsSingle(), Vector128.Create(2, 3, 0, 1)).As<float, T>();
+        return h.GetElement(0) + h.GetElement(1);
+    }
+}
+
+/// <summary>
+/// The float <c>exp</c> of the convolution kernels' activations: <c>x</c> clamped to [-87, 88] (results stay normal),
+/// <c>n = round(x / ln 2)</c>, <c>r = x - n·ln 2</c> in two steps (Cody and Waite), <c>exp(x) = 2^n · P(r)</c> with P the
+/// degree-6 polynomial fitted by <c>tests/Dsl.Runtime.Tests/Reference/fit_conv_activations.py</c> (relative error 1.9e-9 on
+/// <c>|r| &lt;= ln 2 / 2</c>, so the float result is within about 1 ulp).
+/// </summary>
+internal static class ConvExp
+{
+    public const float Low = -87f, High = 88f;
+    public const float Log2E = 1.44269504f;
+    /// <summary>1.5·2^23: adding it rounds to an integer held in the low mantissa bits.</summary>
+    public const float Shifter = 12582912f;
+    public const float Ln2Hi = 0.693145751953125f, Ln2Lo = 1.4286068202862268e-06f;
+    public const float P0 = 1.0000000005540683f, P1 = 1.000000036313712f, P2 = 0.49999992079939304f, P3 = 0.16666420211211774f;
+    public const float P4 = 0.04166822581929394f, P5 = 0.008374812424416492f, P6 = 0.0013836817500268214f;
+}
+
+/// <summary>
+/// A small integer as a type, so a kernel generic over it is compiled with the value as a constant (block sizes: which
+/// accumulators exist is decided by the JIT, not tested in the loop).
+/// </summary>
+internal interface IConvCount
+{
+    static abstract int Value { get; }
+}
+
+internal readonly struct Count1 : IConvCount { public static int Value => 1; }
+
+internal readonly struct Count2 : IConvCount { public static int Value => 2; }
+
+internal readonly struct Count3 : IConvCount { public static int Value => 3; }
+
+internal readonly struct Count4 : IConvCount { public static int Value => 4; }
+
+internal readonly struct Count5 : IConvCount { public static int Value => 5; }
+
+internal readonly struct Count6 : IConvCount { public static int Value => 6; }
+
+internal readonly struct Count7 : IConvCount { public static int Value => 7; }
+
+internal readonly struct Count8 : IConvCount { public static int Value => 8; }

@@ -11,10 +11,9 @@ namespace Dsl.Runtime;
 /// the number of threads).
 /// </summary>
 /// <remarks>
-/// The common 2x2 window with stride 2 in float runs on vectors: a row's values and their neighbours (lanes swapped in
-/// pairs) are compared within each window row, then the two rows, and the even lanes hold the results; the backward
-/// pass expands each gradient and its recorded index back to the window's pairs of lanes and keeps it where the index
-/// matches. Every other window, stride and double precision take the scalar loops.
+/// The common 2x2 window with stride 2 in float runs on vectors: each input row pair is split into even and odd
+/// columns (two-vector permutes), so one vector holds one value of each of 16 (AVX-512) or 8 (AVX2) windows; the
+/// backward pass compares each recorded index with the four positions of its window and interleaves the results back. Every other window, stride and double precision take the scalar loops.
 /// Ties go to the first value in reading order, as in PyTorch; a NaN wins over any number and the first NaN over
 /// later ones (PyTorch propagates NaN).
 /// </remarks>
@@ -114,31 +113,36 @@ internal static unsafe class MaxPool2<T, TV, S>
     where S : IConvSimd<TV, T>
 {
     /// <summary>
-    /// One sample: for each window, the later of two values wins when it is greater, or when it is NaN and the earlier is
-    /// not; the window's first row is decided first, then its second row against the first.
+    /// One sample: the window's four values come from two rows, each split into its even and odd columns (one vector of
+    /// windows each); the later of two values wins when it is greater, or when it is NaN and the earlier is not; the
+    /// window's first row is decided first, then its second row against the first.
     /// </summary>
     public static void Forward(T* y, int* argmax, T* x, in SpatialGeometry g)
     {
-        int lanes = S.Count, half = lanes / 2, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
-        TV swapped = S.SwapPairs(S.Indices);
+        int lanes = S.Count, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        TV twice = S.Add(S.Indices, S.Indices), one = S.Broadcast(T.One), width = S.Broadcast(T.CreateTruncating(w));
         for (int c = 0; c < g.InChannels; c++)
             for (int oy = 0; oy < oh; oy++)
             {
                 int top = (c * h + 2 * oy) * w;
                 T* outRow = y + (c * oh + oy) * ow;
                 int* indexRow = argmax + (c * oh + oy) * ow;
-                for (int ox = 0; ox < ow; ox += half)
+                for (int ox = 0; ox < ow; ox += lanes)
                 {
-                    int count = Math.Min(half, ow - ox), first = top + 2 * ox;
-                    TV load = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(w - 2 * ox)));
-                    TV a = S.MaskLoad(x + first, load), b = S.MaskLoad(x + first + w, load);
-                    TV at = S.Broadcast(T.CreateTruncating(first)), below = S.Broadcast(T.CreateTruncating(first + w));
-                    // Within each row: lane 2i holds the window's left value, its swapped copy the right one.
-                    TV upper = Pick(a, S.SwapPairs(a), S.Add(at, S.Indices), S.Add(at, swapped), out TV upperIndex);
-                    TV lower = Pick(b, S.SwapPairs(b), S.Add(below, S.Indices), S.Add(below, swapped), out TV lowerIndex);
-                    TV max = Pick(upper, lower, upperIndex, lowerIndex, out TV index);
-                    S.MaskStore(outRow + ox, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count))), S.EvenToLow(max));
-                    S.StoreInt32(indexRow + ox, S.EvenToLow(index), count);
+                    int first = top + 2 * ox, columns = w - 2 * ox; // input columns left in the row
+                    TV load0 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns)));
+                    TV load1 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns - lanes)));
+                    T* upper = x + first, lower = upper + w;
+                    TV a0 = S.MaskLoad(upper, load0), a1 = S.MaskLoad(upper + lanes, load1);
+                    TV b0 = S.MaskLoad(lower, load0), b1 = S.MaskLoad(lower + lanes, load1);
+                    TV left = S.Add(S.Broadcast(T.CreateTruncating(first)), twice); // index of each window's top-left value
+                    TV best = Pick(S.Even(a0, a1), S.Odd(a0, a1), left, S.Add(left, one), out TV bestIndex);
+                    TV leftBelow = S.Add(left, width);
+                    TV below = Pick(S.Even(b0, b1), S.Odd(b0, b1), leftBelow, S.Add(leftBelow, one), out TV belowIndex);
+                    TV max = Pick(best, below, bestIndex, belowIndex, out TV index);
+                    int count = Math.Min(lanes, ow - ox);
+                    S.MaskStore(outRow + ox, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count))), max);
+                    S.StoreInt32(indexRow + ox, index, count);
                 }
             }
     }
@@ -155,24 +159,33 @@ internal static unsafe class MaxPool2<T, TV, S>
     /// <summary>One sample: each input gets the gradient of the window that chose it, and zero if none did.</summary>
     public static void Backward(T* dx, T* dy, int* argmax, in SpatialGeometry g)
     {
-        int lanes = S.Count, half = lanes / 2, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        int lanes = S.Count, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        TV twice = S.Add(S.Indices, S.Indices), one = S.Broadcast(T.One), width = S.Broadcast(T.CreateTruncating(w));
         for (int c = 0; c < g.InChannels; c++)
         {
             for (int oy = 0; oy < oh; oy++)
             {
-                // The window row's two input rows, from the same gradients and indices.
-                int start = (c * h + 2 * oy) * w;
+                // The window row's two input rows, from the same gradients and indices; the columns past the last window
+                // (an odd width) get the zeros of the gradients loaded past the row's end.
+                int top = (c * h + 2 * oy) * w;
                 T* gradients = dy + (c * oh + oy) * ow;
                 int* indices = argmax + (c * oh + oy) * ow;
-                for (int ix = 0; ix < w; ix += lanes)
+                for (int ox = 0; ox < (w + 1) / 2; ox += lanes)
                 {
-                    int count = Math.Clamp(ow - ix / 2, 0, half); // outputs whose windows cover these columns
-                    TV d = S.LowToPairs(S.MaskLoad(gradients + ix / 2, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count)))));
-                    TV chosen = S.LowToPairs(S.LoadInt32(indices + ix / 2, count));
-                    TV upper = S.Add(S.Broadcast(T.CreateTruncating(start + ix)), S.Indices);
-                    TV store = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(w - ix)));
-                    S.MaskStore(dx + start + ix, store, S.And(d, S.EqualsTo(chosen, upper)));
-                    S.MaskStore(dx + start + w + ix, store, S.And(d, S.EqualsTo(chosen, S.Add(upper, S.Broadcast(T.CreateTruncating(w))))));
+                    int count = Math.Clamp(ow - ox, 0, lanes), first = top + 2 * ox, columns = w - 2 * ox;
+                    TV d = S.MaskLoad(gradients + ox, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count))));
+                    TV chosen = S.LoadInt32(indices + ox, count);
+                    TV left = S.Add(S.Broadcast(T.CreateTruncating(first)), twice);
+                    TV leftBelow = S.Add(left, width);
+                    TV store0 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns)));
+                    TV store1 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns - lanes)));
+                    TV e = S.And(d, S.EqualsTo(chosen, left)), o = S.And(d, S.EqualsTo(chosen, S.Add(left, one)));
+                    S.MaskStore(dx + first, store0, S.InterleaveLow(e, o));
+                    S.MaskStore(dx + first + lanes, store1, S.InterleaveHigh(e, o));
+                    e = S.And(d, S.EqualsTo(chosen, leftBelow));
+                    o = S.And(d, S.EqualsTo(chosen, S.Add(leftBelow, one)));
+                    S.MaskStore(dx + first + w, store0, S.InterleaveLow(e, o));
+                    S.MaskStore(dx + first + w + lanes, store1, S.InterleaveHigh(e, o));
                 }
             }
             if (h > 2 * oh) new Span<T>(dx + (c * h + 2 * oh) * w, (h - 2 * oh) * w).Clear(); // rows no window reads

@@ -173,11 +173,6 @@ internal readonly unsafe struct ConvSimd512<T> : IConvSimd<Vector512<T>, T> wher
         return (p.AsInt32() + Vector512.ShiftLeft(t.AsInt32(), 23)).As<int, T>();
     }
 
-    private static readonly Vector512<int> EvenIndices = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    private static readonly Vector512<int> OddIndices = Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
-    private static readonly Vector512<int> LowIndices = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-    private static readonly Vector512<int> HighIndices = Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> Permute(Vector512<T> a, Vector512<int> indices, Vector512<T> b)
     {
@@ -185,17 +180,30 @@ internal readonly unsafe struct ConvSimd512<T> : IConvSimd<Vector512<T>, T> wher
         return Avx512F.PermuteVar16x32x2(a.AsSingle(), indices, b.AsSingle()).As<float, T>();
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Even(Vector512<T> a, Vector512<T> b) => Permute(a, EvenIndices, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Odd(Vector512<T> a, Vector512<T> b) => Permute(a, OddIndices, b);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> InterleaveLow(Vector512<T> even, Vector512<T> odd) => Permute(even, LowIndices, odd);
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> InterleaveHigh(Vector512<T> even, Vector512<T> odd) => Permute(even, HighIndices, odd);
+    // The index vectors are constants in the code (static readonly fields of a generic type would cost a class
+    // initialisation check inside the loops).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Even(Vector512<T> a, Vector512<T> b)
+        => Permute(a, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Odd(Vector512<T> a, Vector512<T> b)
+        => Permute(a, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> InterleaveLow(Vector512<T> even, Vector512<T> odd)
+        => Permute(even, Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), odd);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> InterleaveHigh(Vector512<T> even, Vector512<T> odd)
+        => Permute(even, Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), odd);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreInt32(int* p, Vector512<T> v, int count)
     {
         if (typeof(T) != typeof(float)) throw new NotSupportedException("StoreInt32 is for float vectors.");
         Vector512<int> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count));
-        Avx512F.MaskStore(p, mask, Vector512.ConvertToInt32(v.AsSingle()));
+        Avx512F.MaskStore(p, mask, Vector512.ConvertToInt32Native(v.AsSingle())); // exact small integers: no saturation needed
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -313,7 +321,7 @@ internal readonly unsafe struct ConvSimd256<T> : IConvSimd<Vector256<T>, T> wher
     {
         if (typeof(T) != typeof(float)) throw new NotSupportedException("StoreInt32 is for float vectors.");
         Vector256<int> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count));
-        Avx2.MaskStore(p, mask, Vector256.ConvertToInt32(v.AsSingle()));
+        Avx2.MaskStore(p, mask, Vector256.ConvertToInt32Native(v.AsSingle()));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

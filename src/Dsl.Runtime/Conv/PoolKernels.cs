@@ -121,17 +121,17 @@ internal static unsafe class MaxPool2<T, TV, S>
     {
         int lanes = S.Count, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
         TV twice = S.Add(S.Indices, S.Indices), one = S.Broadcast(T.One), width = S.Broadcast(T.CreateTruncating(w));
-        for (int c = 0; c < g.InChannels; c++)
-            for (int oy = 0; oy < oh; oy++)
-            {
-                int top = (c * h + 2 * oy) * w;
-                T* outRow = y + (c * oh + oy) * ow;
-                int* indexRow = argmax + (c * oh + oy) * ow;
-                for (int ox = 0; ox < ow; ox += lanes)
+        for (int ox = 0; ox < ow; ox += lanes)
+        {
+            // The masks depend on the columns only: the same for every row of every channel.
+            int columns = w - 2 * ox, count = Math.Min(lanes, ow - ox); // input columns left in the row, windows here
+            TV load0 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns)));
+            TV load1 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns - lanes)));
+            TV store = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count)));
+            for (int c = 0; c < g.InChannels; c++)
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    int first = top + 2 * ox, columns = w - 2 * ox; // input columns left in the row
-                    TV load0 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns)));
-                    TV load1 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns - lanes)));
+                    int first = (c * h + 2 * oy) * w + 2 * ox;
                     T* upper = x + first, lower = upper + w;
                     TV a0 = S.MaskLoad(upper, load0), a1 = S.MaskLoad(upper + lanes, load1);
                     TV b0 = S.MaskLoad(lower, load0), b1 = S.MaskLoad(lower + lanes, load1);
@@ -140,11 +140,11 @@ internal static unsafe class MaxPool2<T, TV, S>
                     TV leftBelow = S.Add(left, width);
                     TV below = Pick(S.Even(b0, b1), S.Odd(b0, b1), leftBelow, S.Add(leftBelow, one), out TV belowIndex);
                     TV max = Pick(best, below, bestIndex, belowIndex, out TV index);
-                    int count = Math.Min(lanes, ow - ox);
-                    S.MaskStore(outRow + ox, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count))), max);
-                    S.StoreInt32(indexRow + ox, index, count);
+                    int o = (c * oh + oy) * ow + ox;
+                    S.MaskStore(y + o, store, max);
+                    S.StoreInt32(argmax + o, index, count);
                 }
-            }
+        }
     }
 
     /// <summary><c>later</c> where it beats <c>earlier</c> (greater, or NaN against a number), else <c>earlier</c>; the same for the indices.</summary>
@@ -161,34 +161,32 @@ internal static unsafe class MaxPool2<T, TV, S>
     {
         int lanes = S.Count, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
         TV twice = S.Add(S.Indices, S.Indices), one = S.Broadcast(T.One), width = S.Broadcast(T.CreateTruncating(w));
-        for (int c = 0; c < g.InChannels; c++)
+        // Each window row's two input rows, from the same gradients and indices; the columns past the last window (an
+        // odd width) get the zeros of the gradients loaded past the row's end. The masks depend on the columns only.
+        for (int ox = 0; ox < (w + 1) / 2; ox += lanes)
         {
-            for (int oy = 0; oy < oh; oy++)
-            {
-                // The window row's two input rows, from the same gradients and indices; the columns past the last window
-                // (an odd width) get the zeros of the gradients loaded past the row's end.
-                int top = (c * h + 2 * oy) * w;
-                T* gradients = dy + (c * oh + oy) * ow;
-                int* indices = argmax + (c * oh + oy) * ow;
-                for (int ox = 0; ox < (w + 1) / 2; ox += lanes)
+            int count = Math.Clamp(ow - ox, 0, lanes), columns = w - 2 * ox;
+            TV load = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count)));
+            TV store0 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns)));
+            TV store1 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns - lanes)));
+            for (int c = 0; c < g.InChannels; c++)
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    int count = Math.Clamp(ow - ox, 0, lanes), first = top + 2 * ox, columns = w - 2 * ox;
-                    TV d = S.MaskLoad(gradients + ox, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count))));
-                    TV chosen = S.LoadInt32(indices + ox, count);
+                    int first = (c * h + 2 * oy) * w + 2 * ox, o = (c * oh + oy) * ow + ox;
+                    TV d = S.MaskLoad(dy + o, load);
+                    TV chosen = S.LoadInt32(argmax + o, count);
                     TV left = S.Add(S.Broadcast(T.CreateTruncating(first)), twice);
                     TV leftBelow = S.Add(left, width);
-                    TV store0 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns)));
-                    TV store1 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns - lanes)));
-                    TV e = S.And(d, S.EqualsTo(chosen, left)), o = S.And(d, S.EqualsTo(chosen, S.Add(left, one)));
-                    S.MaskStore(dx + first, store0, S.InterleaveLow(e, o));
-                    S.MaskStore(dx + first + lanes, store1, S.InterleaveHigh(e, o));
+                    TV e = S.And(d, S.EqualsTo(chosen, left)), odd = S.And(d, S.EqualsTo(chosen, S.Add(left, one)));
+                    S.MaskStore(dx + first, store0, S.InterleaveLow(e, odd));
+                    S.MaskStore(dx + first + lanes, store1, S.InterleaveHigh(e, odd));
                     e = S.And(d, S.EqualsTo(chosen, leftBelow));
-                    o = S.And(d, S.EqualsTo(chosen, S.Add(leftBelow, one)));
-                    S.MaskStore(dx + first + w, store0, S.InterleaveLow(e, o));
-                    S.MaskStore(dx + first + w + lanes, store1, S.InterleaveHigh(e, o));
+                    odd = S.And(d, S.EqualsTo(chosen, S.Add(leftBelow, one)));
+                    S.MaskStore(dx + first + w, store0, S.InterleaveLow(e, odd));
+                    S.MaskStore(dx + first + w + lanes, store1, S.InterleaveHigh(e, odd));
                 }
-            }
-            if (h > 2 * oh) new Span<T>(dx + (c * h + 2 * oh) * w, (h - 2 * oh) * w).Clear(); // rows no window reads
         }
+        if (h > 2 * oh) // rows no window reads
+            for (int c = 0; c < g.InChannels; c++) new Span<T>(dx + (c * h + 2 * oh) * w, (h - 2 * oh) * w).Clear();
     }
 }

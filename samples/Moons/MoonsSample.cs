@@ -49,20 +49,29 @@ public static class MoonsSample
         var sgd = new Sgd<float>(net, LearningRate);
         var losses = new List<double>();
         log.WriteLine($"2-{hidden}-2 network, {net.ParameterCount} parameters, {passes} full-batch passes:");
-        double loss = 0;
-        for (int pass = 0; pass < passes; pass++)
+        // One epoch = one full-batch pass (no shuffling); an epoch's loss is the loss before its step.
+        net.Fit(sgd, data, new FitOptions
         {
-            loss = net.TrainStep(data.Inputs, data.Labels);
-            if (pass % 1000 == 0)
-            {
-                losses.Add(loss);
-                log.WriteLine(string.Format(CultureInfo.InvariantCulture, "Loss after iteration {0}: {1:F6}", pass, loss));
-            }
-            sgd.Step();
-        }
-        if (passes > 0) loss = net.TrainStep(data.Inputs, data.Labels);
+            Epochs = passes,
+            BatchSize = data.Count,
+            Shuffle = false,
+            Accuracy = false,
+            Verbose = Verbosity.Silent,
+            Callbacks =
+            [
+                new LambdaCallback(onEpochEnd: (_, epoch, logs) =>
+                {
+                    int pass = epoch - 1;
+                    if (pass % 1000 != 0) return;
+                    losses.Add(logs["loss"]);
+                    log.WriteLine(string.Format(CultureInfo.InvariantCulture, "Loss after iteration {0}: {1:F6}", pass, logs["loss"]));
+                }),
+            ],
+        });
+        // The loss after the last pass, as TrainStep computes it (with the L2 penalty, like the logged losses).
+        double loss = net.TrainStep(data.Inputs, data.Labels);
         losses.Add(loss);
-        double accuracy = Accuracy(net, data);
+        double accuracy = net.Evaluate(data).Accuracy;
         log.WriteLine(string.Format(CultureInfo.InvariantCulture, "Final loss after {0} passes: {1:F6}, training accuracy {2:P1}", passes, loss, accuracy));
 
         Svg picture = DecisionBoundary.Draw((points, classes) => Classify(net, points, classes), data,
@@ -75,17 +84,9 @@ public static class MoonsSample
 
     private static void Classify(IModel<float> net, float[] points, int[] classes)
     {
-        var probabilities = new float[classes.Length * net.OutputSize];
-        net.Forward(points, probabilities);
+        float[] probabilities = net.Predict(points);
         for (int i = 0; i < classes.Length; i++)
             classes[i] = probabilities[2 * i + 1] > probabilities[2 * i] ? 1 : 0;
-    }
-
-    private static double Accuracy(IModel<float> net, Dataset data)
-    {
-        var classes = new int[data.Count];
-        Classify(net, data.Inputs, classes);
-        return classes.Zip(data.Labels).Count(p => p.First == p.Second) / (double)data.Count;
     }
 
     public static int Main(string[] args)

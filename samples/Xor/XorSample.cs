@@ -1,6 +1,7 @@
 using System;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using Dsl.Runtime;
 
 namespace Samples.Xor;
@@ -21,20 +22,30 @@ public static class XorSample
     public static XorResult Run(int iterations, int seed, TextWriter log)
     {
         Dataset data = Datasets.Xor();
-        float[] targets = Array.ConvertAll(data.Labels, l => (float)l);
         var net = new XorNet(seed);
         var sgd = new Sgd<float>(net, learningRate: 4.0);
-        var losses = new float[iterations];
         int every = Math.Max(1, iterations / 15);
-        for (int i = 0; i < iterations; i++)
+        // One epoch = one full-batch step (batch 4, no shuffling); the logged loss is the batch loss before the step.
+        History history = net.Fit(sgd, data, new FitOptions
         {
-            losses[i] = net.TrainStep(data.Inputs, targets);
-            sgd.Step();
-            if (i % every == 0 || i == iterations - 1)
-                log.WriteLine(string.Format(CultureInfo.InvariantCulture, "iteration {0,5}  loss {1:F6}", i, losses[i]));
-        }
-        var predictions = new float[data.Count];
-        net.Forward(data.Inputs, predictions);
+            Epochs = iterations,
+            BatchSize = data.Count,
+            Shuffle = false,
+            Accuracy = false,
+            Verbose = Verbosity.Silent,
+            Callbacks =
+            [
+                new LambdaCallback(onEpochEnd: (_, epoch, logs) =>
+                {
+                    int i = epoch - 1;
+                    if (i % every == 0 || i == iterations - 1)
+                        log.WriteLine(string.Format(CultureInfo.InvariantCulture, "iteration {0,5}  loss {1:F6}", i, logs["loss"]));
+                }),
+            ],
+        });
+        float[] losses = history.Loss.Select(l => (float)l).ToArray();
+        float[] targets = Array.ConvertAll(data.Labels, l => (float)l);
+        float[] predictions = net.Predict(data);
         log.WriteLine();
         log.WriteLine("input      target  prediction");
         for (int s = 0; s < data.Count; s++)

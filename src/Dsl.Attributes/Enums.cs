@@ -28,6 +28,37 @@ namespace Dsl
         CrossEntropy = 2,
         /// <summary>Per sample <c>-(1/K) * sum_i [t_i * log(p_i) + (1 - t_i) * log(1 - p_i)]</c>; needs a Sigmoid output layer, computed from its logits.</summary>
         BinaryCrossEntropy = 3,
+        /// <summary>
+        /// Per sample <c>0.5 * sum_i (y_i - t_i)^2</c> over the outputs (seed 001's <c>0.5 * np.sum((y - t) ** 2)</c>); its gradient
+        /// is <c>y - t</c>. Any output activation. PyTorch: <c>0.5 * F.mse_loss(y, t, reduction='sum') / batch</c>.
+        /// </summary>
+        HalfSumSquaredError = 4,
+        /// <summary>
+        /// Kullback-Leibler divergence as Keras' <c>kl_divergence</c>: per sample <c>sum_i t'_i * log(t'_i / p'_i)</c> with
+        /// <c>t' = clip(t, 1e-7, 1)</c> and <c>p' = clip(p, 1e-7, 1)</c>. Needs probabilities: a Softmax output layer (a Sigmoid
+        /// one is accepted with warning DSL019). PyTorch: <c>F.kl_div(log(p'), t', reduction='batchmean')</c>.
+        /// </summary>
+        KLDivergence = 5,
+        /// <summary>
+        /// Huber loss with <c>delta = 1</c>, the mean over the K outputs: per sample <c>(1/K) * sum_i h(y_i - t_i)</c>,
+        /// <c>h(e) = 0.5 * e^2</c> for <c>|e| &lt;= 1</c>, else <c>|e| - 0.5</c>. Any output activation.
+        /// PyTorch <c>HuberLoss(delta=1.0)</c>, Keras <c>Huber(delta=1.0)</c>.
+        /// </summary>
+        Huber = 6,
+        /// <summary>
+        /// Hinge loss as Keras' <c>hinge</c>: per sample <c>(1/K) * sum_i max(0, 1 - t_i * y_i)</c>, targets in {-1, 1}; a target of
+        /// exactly 0 is read as -1, so 0/1 targets (and the integer-label overload of <c>TrainStep</c>) work as Keras converts them.
+        /// Needs a Linear or Tanh output layer.
+        /// </summary>
+        Hinge = 7,
+        /// <summary>
+        /// Negative log-likelihood of probabilities: per sample <c>-sum_i t_i * log(max(p_i, 1e-7))</c>, which is <c>-log p[label]</c>
+        /// for a one-hot target (seed 001's log-likelihood; PyTorch <c>F.nll_loss(log(p.clamp(min=1e-7)), labels)</c>). Needs a
+        /// Softmax output layer (a Sigmoid one is accepted with warning DSL019). Unlike <see cref="CrossEntropy"/>, which is fused
+        /// with the softmax and computed from the logits, it reads the probabilities themselves, clips them at 1e-7 and
+        /// back-propagates <c>-t / p</c> through the softmax.
+        /// </summary>
+        NegativeLogLikelihood = 8,
     }
 
     /// <summary>How a layer's weights are initialised (biases always start at zero).</summary>
@@ -43,6 +74,11 @@ namespace Dsl
         HeNormal = 3,
         /// <summary>LeCun normal: <c>N(0, 1 / sqrt(fan_in))</c>, i.e. <c>randn / sqrt(fan_in)</c> as seed 002 initialises.</summary>
         LeCunNormal = 4,
+        /// <summary>
+        /// Plain normal: <c>N(0, 0.05)</c> whatever the fans; Keras' <c>RandomNormal()</c> default and Keras 1's
+        /// <c>init='normal'</c>, which seed 000's CNN uses for its Dense layers.
+        /// </summary>
+        Normal = 5,
     }
 
     /// <summary>The floating-point type a model computes in.</summary>

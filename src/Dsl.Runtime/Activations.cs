@@ -1,5 +1,7 @@
 using System;
 using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Dsl.Runtime;
 
@@ -8,30 +10,45 @@ namespace Dsl.Runtime;
 /// with respect to the activation's output (<c>dy</c>) into the gradient with respect to its input, in place,
 /// using the saved output <c>y</c>.
 /// </summary>
-public static class Activations
+/// <remarks>
+/// The element-wise functions are vectorised (<see cref="Gemm"/>'s vector width) with the formulas documented on the
+/// runtime's vector math: sigmoid <c>1 / (1 + exp(-x))</c>; tanh by a polynomial near 0 and <c>(1 - e) / (1 + e)</c>,
+/// <c>e = exp(-2|x|)</c>, elsewhere; softplus <c>max(x, 0) + log1p(exp(-|x|))</c>. Each value's result depends only on
+/// that value (a tail shorter than a vector is padded into one), so where a buffer is cut never changes a bit.
+/// The backward passes use the same multiplications as the scalar formulas in <see cref="Fn"/>, lane by lane.
+/// </remarks>
+public static unsafe class Activations
 {
     /// <summary><c>y = sigmoid(y)</c> element-wise.</summary>
-    public static void Sigmoid<T>(Span<T> y) where T : IFloatingPointIeee754<T>
+    public static void Sigmoid<T>(Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < y.Length; i++) y[i] = Fn.Sigmoid(y[i]);
+        fixed (T* p = y) Apply(p, y.Length, Act.Sigmoid);
     }
 
     /// <summary><c>y = tanh(y)</c> element-wise.</summary>
-    public static void Tanh<T>(Span<T> y) where T : IFloatingPointIeee754<T>
+    public static void Tanh<T>(Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < y.Length; i++) y[i] = T.Tanh(y[i]);
+        fixed (T* p = y) Apply(p, y.Length, Act.Tanh);
     }
 
     /// <summary><c>y = max(y, 0)</c> element-wise.</summary>
-    public static void ReLU<T>(Span<T> y) where T : IFloatingPointIeee754<T>
+    public static void ReLU<T>(Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < y.Length; i++) y[i] = Fn.ReLU(y[i]);
+        fixed (T* p = y) Apply(p, y.Length, Act.ReLU);
     }
 
     /// <summary><c>y = softplus(y)</c> element-wise.</summary>
-    public static void Softplus<T>(Span<T> y) where T : IFloatingPointIeee754<T>
+    public static void Softplus<T>(Span<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < y.Length; i++) y[i] = Fn.Softplus(y[i]);
+        fixed (T* p = y) Apply(p, y.Length, Act.Softplus);
+    }
+
+    /// <summary>Applies an element-wise activation in place to <paramref name="length"/> values, at the widest accelerated vector width.</summary>
+    internal static void Apply<T>(T* p, int length, Act act) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Vector512.IsHardwareAccelerated) VectorMath.Apply<Vector512<T>, T, Simd512<T>>(p, length, act);
+        else if (Vector256.IsHardwareAccelerated) VectorMath.Apply<Vector256<T>, T, Simd256<T>>(p, length, act);
+        else VectorMath.Apply<Vector128<T>, T, Simd128<T>>(p, length, act);
     }
 
     /// <summary>Softmax of every row of <paramref name="cols"/> values: <c>y_i = exp(z_i - m) / sum_j exp(z_j - m)</c>, <c>m = max_j z_j</c>.</summary>
@@ -53,21 +70,33 @@ public static class Activations
     }
 
     /// <summary><c>d *= y (1 - y)</c>.</summary>
-    public static void SigmoidBackward<T>(Span<T> d, ReadOnlySpan<T> y) where T : IFloatingPointIeee754<T>
+    public static void SigmoidBackward<T>(Span<T> d, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < d.Length; i++) d[i] *= Fn.SigmoidDerivative(y[i]);
+        CheckLengths(d, y);
+        Span<Vector<T>> vd = MemoryMarshal.Cast<T, Vector<T>>(d);
+        ReadOnlySpan<Vector<T>> vy = MemoryMarshal.Cast<T, Vector<T>>(y.Slice(0, d.Length));
+        for (int v = 0; v < vd.Length; v++) vd[v] *= vy[v] * (Vector<T>.One - vy[v]);
+        for (int i = vd.Length * Vector<T>.Count; i < d.Length; i++) d[i] *= Fn.SigmoidDerivative(y[i]);
     }
 
     /// <summary><c>d *= 1 - y²</c>.</summary>
-    public static void TanhBackward<T>(Span<T> d, ReadOnlySpan<T> y) where T : IFloatingPointIeee754<T>
+    public static void TanhBackward<T>(Span<T> d, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < d.Length; i++) d[i] *= Fn.TanhDerivative(y[i]);
+        CheckLengths(d, y);
+        Span<Vector<T>> vd = MemoryMarshal.Cast<T, Vector<T>>(d);
+        ReadOnlySpan<Vector<T>> vy = MemoryMarshal.Cast<T, Vector<T>>(y.Slice(0, d.Length));
+        for (int v = 0; v < vd.Length; v++) vd[v] *= Vector<T>.One - vy[v] * vy[v];
+        for (int i = vd.Length * Vector<T>.Count; i < d.Length; i++) d[i] *= Fn.TanhDerivative(y[i]);
     }
 
     /// <summary><c>d = y &gt; 0 ? d : 0</c>.</summary>
-    public static void ReLUBackward<T>(Span<T> d, ReadOnlySpan<T> y) where T : IFloatingPointIeee754<T>
+    public static void ReLUBackward<T>(Span<T> d, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int i = 0; i < d.Length; i++) d[i] = y[i] > T.Zero ? d[i] : T.Zero;
+        CheckLengths(d, y);
+        Span<Vector<T>> vd = MemoryMarshal.Cast<T, Vector<T>>(d);
+        ReadOnlySpan<Vector<T>> vy = MemoryMarshal.Cast<T, Vector<T>>(y.Slice(0, d.Length));
+        for (int v = 0; v < vd.Length; v++) vd[v] = Vector.ConditionalSelect(Vector.GreaterThan(vy[v], Vector<T>.Zero), vd[v], Vector<T>.Zero);
+        for (int i = vd.Length * Vector<T>.Count; i < d.Length; i++) d[i] = y[i] > T.Zero ? d[i] : T.Zero;
     }
 
     /// <summary><c>d *= 1 - exp(-y)</c> (sigmoid of the input, recovered from the output).</summary>
@@ -87,5 +116,10 @@ public static class Activations
             for (int i = 0; i < cols; i++) dot += dr[i] * yr[i];
             for (int i = 0; i < cols; i++) dr[i] = yr[i] * (dr[i] - dot);
         }
+    }
+
+    private static void CheckLengths<T>(Span<T> d, ReadOnlySpan<T> y)
+    {
+        if (y.Length < d.Length) throw new ArgumentException($"The saved outputs y ({y.Length} values) must cover the gradient d ({d.Length} values).", nameof(y));
     }
 }

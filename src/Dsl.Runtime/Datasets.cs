@@ -3,14 +3,83 @@ using MathNet.Numerics.Distributions;
 
 namespace Dsl.Runtime;
 
-/// <summary>A data set in memory: row-major features <c>[Count, Features]</c> and one integer label per sample.</summary>
-/// <param name="Inputs">Features, row-major.</param>
-/// <param name="Labels">Class label of each sample.</param>
-/// <param name="Features">Values per sample.</param>
-public sealed record Dataset(float[] Inputs, int[] Labels, int Features)
+/// <summary>
+/// A data set in memory: row-major inputs <c>[Count, Features]</c> and, per sample, either an integer class label
+/// (classification: <see cref="Labels"/>) or a row of <see cref="TargetSize"/> dense target values (regression, or
+/// soft/one-hot targets: <see cref="Targets"/>). <c>Fit</c>, <c>Evaluate</c> and <c>Predict</c> take it.
+/// </summary>
+/// <remarks>
+/// Labels train through <c>TrainStep(input, labels)</c> (one-hot targets, or the 0/1 label itself for a model with one
+/// output); dense targets through <c>TrainStep(input, target)</c>, so <see cref="TargetSize"/> must equal the model's
+/// <c>OutputSize</c>. The arrays are not copied: changing them changes the data set.
+/// </remarks>
+public sealed class Dataset
 {
+    private readonly int[]? _labels;
+    private readonly float[]? _targets;
+
+    /// <summary>A labelled data set (classification).</summary>
+    /// <param name="inputs">Features, <c>[labels.Length, features]</c> row-major.</param>
+    /// <param name="labels">Class label of each sample.</param>
+    /// <param name="features">Values per sample.</param>
+    /// <exception cref="ArgumentException"><paramref name="inputs"/> does not hold <c>labels.Length x features</c> values.</exception>
+    public Dataset(float[] inputs, int[] labels, int features)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(labels);
+        Check(inputs, labels.Length, features);
+        Inputs = inputs;
+        _labels = labels;
+        Features = features;
+        Count = labels.Length;
+    }
+
+    /// <summary>A data set with dense targets: <paramref name="targetSize"/> values per sample (regression, one-hot or soft targets).</summary>
+    /// <param name="inputs">Features, <c>[samples, features]</c> row-major.</param>
+    /// <param name="targets">Targets, <c>[samples, targetSize]</c> row-major.</param>
+    /// <param name="features">Values per input sample.</param>
+    /// <param name="targetSize">Values per target row; a model trains on it when this equals its <c>OutputSize</c>.</param>
+    /// <exception cref="ArgumentException">The two arrays do not hold the same whole number of samples.</exception>
+    public Dataset(float[] inputs, float[] targets, int features, int targetSize)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targetSize < 1) throw new ArgumentOutOfRangeException(nameof(targetSize), targetSize, "Expected at least 1 target value per sample.");
+        if (targets.Length % targetSize != 0)
+            throw new ArgumentException($"Expected a whole number of target rows of {targetSize} values, found {targets.Length} values.", nameof(targets));
+        int count = targets.Length / targetSize;
+        Check(inputs, count, features);
+        Inputs = inputs;
+        _targets = targets;
+        Features = features;
+        TargetSize = targetSize;
+        Count = count;
+    }
+
+    /// <summary>Features, row-major <c>[Count, Features]</c>.</summary>
+    public float[] Inputs { get; }
+
+    /// <summary>Values per sample.</summary>
+    public int Features { get; }
+
     /// <summary>Number of samples.</summary>
-    public int Count => Labels.Length;
+    public int Count { get; }
+
+    /// <summary>True for a labelled set (<see cref="Labels"/>), false for one with dense <see cref="Targets"/>.</summary>
+    public bool HasLabels => _labels is not null;
+
+    /// <summary>Class label of each sample.</summary>
+    /// <exception cref="InvalidOperationException">The set has dense targets instead (see <see cref="HasLabels"/>).</exception>
+    public int[] Labels => _labels
+        ?? throw new InvalidOperationException($"This data set has dense targets ({TargetSize} values per sample), not labels; read Targets, or check HasLabels first.");
+
+    /// <summary>Dense targets, row-major <c>[Count, TargetSize]</c>.</summary>
+    /// <exception cref="InvalidOperationException">The set has labels instead (see <see cref="HasLabels"/>).</exception>
+    public float[] Targets => _targets
+        ?? throw new InvalidOperationException("This data set has integer labels, not dense targets; read Labels, or check HasLabels first.");
+
+    /// <summary>Values per row of <see cref="Targets"/>; 0 for a labelled set.</summary>
+    public int TargetSize { get; }
 
     /// <summary>Labels as one-hot rows <c>[Count, classes]</c>.</summary>
     public float[] OneHot(int classes)
@@ -34,18 +103,9 @@ public sealed record Dataset(float[] Inputs, int[] Labels, int Features)
     /// <param name="validationFraction">Fraction of the samples to hold out, strictly between 0 and 1.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="validationFraction"/> is not strictly between 0 and 1.</exception>
     /// <exception cref="ArgumentException">The split would leave one of the parts empty.</exception>
-    /// <exception cref="InvalidOperationException"><see cref="Inputs"/> does not hold <see cref="Count"/> rows of <see cref="Features"/> values.</exception>
     public (Dataset Train, Dataset Validation) Split(double validationFraction)
     {
-        if (!(validationFraction > 0 && validationFraction < 1))
-            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "Expected a validation fraction strictly between 0 and 1.");
-        if (Features < 1 || Inputs.Length != (long)Count * Features)
-            throw new InvalidOperationException($"Expected {Count} x {Features} input values for {Count} labels, found {Inputs.Length}.");
-        int train = (int)Math.Floor(Count * (1.0 - validationFraction));
-        if (train == 0 || train == Count)
-            throw new ArgumentException(
-                $"Cannot split {Count} samples with validation fraction {validationFraction}: expected at least one sample in each part, found {train} for training and {Count - train} for validation.",
-                nameof(validationFraction));
+        int train = SplitPoint(validationFraction);
         return (Rows(0, train), Rows(train, Count - train));
     }
 
@@ -56,8 +116,33 @@ public sealed record Dataset(float[] Inputs, int[] Labels, int Features)
         return Rows(0, Math.Min(count, Count));
     }
 
+    /// <summary>Number of training samples <see cref="Split"/> keeps: <c>floor(Count * (1 - validationFraction))</c>, checked.</summary>
+    internal int SplitPoint(double validationFraction)
+    {
+        if (!(validationFraction > 0 && validationFraction < 1))
+            throw new ArgumentOutOfRangeException(nameof(validationFraction), validationFraction, "Expected a validation fraction strictly between 0 and 1.");
+        int train = (int)Math.Floor(Count * (1.0 - validationFraction));
+        if (train == 0 || train == Count)
+            throw new ArgumentException(
+                $"Cannot split {Count} samples with validation fraction {validationFraction}: expected at least one sample in each part, found {train} for training and {Count - train} for validation.",
+                nameof(validationFraction));
+        return train;
+    }
+
     private Dataset Rows(int start, int count)
-        => new(Inputs.AsSpan(start * Features, count * Features).ToArray(), Labels.AsSpan(start, count).ToArray(), Features);
+    {
+        float[] inputs = Inputs.AsSpan(start * Features, count * Features).ToArray();
+        return _labels is not null
+            ? new Dataset(inputs, _labels.AsSpan(start, count).ToArray(), Features)
+            : new Dataset(inputs, Targets.AsSpan(start * TargetSize, count * TargetSize).ToArray(), Features, TargetSize);
+    }
+
+    private static void Check(float[] inputs, int count, int features)
+    {
+        if (features < 1) throw new ArgumentOutOfRangeException(nameof(features), features, "Expected at least 1 feature per sample.");
+        if (inputs.Length != (long)count * features)
+            throw new ArgumentException($"Expected {count} x {features} = {(long)count * features} input values for {count} samples, found {inputs.Length}.", nameof(inputs));
+    }
 }
 
 /// <summary>Synthetic data sets generated in code, so samples and tests need nothing but the repository.</summary>

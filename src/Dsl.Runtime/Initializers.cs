@@ -25,6 +25,7 @@ public static class Initializers
             case Init.HeUniform: Uniform(w, Math.Sqrt(6.0 / fanIn), random); break;
             case Init.HeNormal: Gaussian(w, Math.Sqrt(2.0 / fanIn), random); break;
             case Init.LeCunNormal: Gaussian(w, 1.0 / Math.Sqrt(fanIn), random); break;
+            case Init.Normal: Gaussian(w, 0.05, random); break;
             default: throw new ArgumentOutOfRangeException(nameof(init), init, "Expected one of the values of Dsl.Init.");
         }
     }

@@ -50,7 +50,7 @@ public static class Kernels
 
     /// <summary>
     /// Dense forward for <paramref name="n"/> samples: <c>y[s, o] = b[o] + sum_i w[o, i] * x[s, i]</c>
-    /// (activation not applied).
+    /// (activation not applied). The blocked, multi-core product of <see cref="Gemm.DenseForward{T}"/>.
     /// </summary>
     /// <param name="y">Output <c>[n, outSize]</c>.</param>
     /// <param name="x">Input <c>[n, inSize]</c>.</param>
@@ -61,39 +61,19 @@ public static class Kernels
     /// <param name="outSize">Outputs per sample.</param>
     public static void DenseForward<T>(Span<T> y, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, int n, int inSize, int outSize)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        for (int s = 0; s < n; s++)
-        {
-            ReadOnlySpan<T> xs = x.Slice(s * inSize, inSize);
-            Span<T> ys = y.Slice(s * outSize, outSize);
-            for (int o = 0; o < outSize; o++)
-                ys[o] = b[o] + Dot(xs, w.Slice(o * inSize, inSize));
-        }
-    }
+        => Gemm.DenseForward(y, x, w, b, n, inSize, outSize);
 
     /// <summary>
     /// Dense backward for <paramref name="n"/> samples, given <c>dz = dL/d(pre-activation)</c>:
     /// <c>dw[o, i] += sum_s dz[s, o] x[s, i]</c>, <c>db[o] += sum_s dz[s, o]</c>, and, unless <paramref name="dx"/> is empty,
-    /// <c>dx[s, i] = sum_o dz[s, o] w[o, i]</c>. Samples are accumulated in order.
+    /// <c>dx[s, i] = sum_o dz[s, o] w[o, i]</c>. Samples are accumulated in order
+    /// (<see cref="Gemm.DenseWeightGradient{T}"/> and <see cref="Gemm.DenseInputGradient{T}"/>).
     /// </summary>
     public static void DenseBackward<T>(Span<T> dx, Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, ReadOnlySpan<T> w,
         int n, int inSize, int outSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        for (int s = 0; s < n; s++)
-        {
-            ReadOnlySpan<T> xs = x.Slice(s * inSize, inSize);
-            ReadOnlySpan<T> dzs = dz.Slice(s * outSize, outSize);
-            for (int o = 0; o < outSize; o++)
-            {
-                Axpy(dw.Slice(o * inSize, inSize), dzs[o], xs);
-                db[o] += dzs[o];
-            }
-            if (dx.IsEmpty) continue;
-            Span<T> dxs = dx.Slice(s * inSize, inSize);
-            dxs.Clear();
-            for (int o = 0; o < outSize; o++)
-                Axpy(dxs, dzs[o], w.Slice(o * inSize, inSize));
-        }
+        Gemm.DenseWeightGradient(dw, db, dz, x, n, inSize, outSize);
+        if (!dx.IsEmpty) Gemm.DenseInputGradient(dx, dz, w, n, inSize, outSize);
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Dsl.Runtime;
 
@@ -62,11 +63,50 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>The update rule: <paramref name="p"/> and <paramref name="g"/> have the same layout.</summary>
     protected abstract void Update(Span<T> p, ReadOnlySpan<T> g);
 
+    /// <summary>Elements per part of <see cref="Elementwise{TUpdate}"/>: a multiple of every vector width, fixed, so where a vector loop ends never depends on the thread count.</summary>
+    private protected const int ChunkSize = 16384;
+
+    /// <summary>An element-wise update of the elements <c>[start, end)</c>.</summary>
+    private protected interface IElementwiseUpdate
+    {
+        void Update(int start, int end);
+    }
+
+    private struct ChunkJob<TUpdate> : IParallelPart where TUpdate : struct, IElementwiseUpdate
+    {
+        public TUpdate Update;
+        public int Length;
+
+        public void Execute(int part)
+        {
+            int start = part * ChunkSize;
+            Update.Update(start, Math.Min(Length, start + ChunkSize));
+        }
+    }
+
+    /// <summary>
+    /// Runs an element-wise update over <c>[0, length)</c> in chunks of <see cref="ChunkSize"/>, split across
+    /// <see cref="Workers"/>. Each element is updated once, by arithmetic that depends on nothing but its own values, so
+    /// the result is the same whatever the thread count.
+    /// </summary>
+    private protected static void Elementwise<TUpdate>(ref TUpdate update, int length) where TUpdate : struct, IElementwiseUpdate
+    {
+        var job = new ChunkJob<TUpdate> { Update = update, Length = length };
+        Workers.Run(ref job, (length + ChunkSize - 1) / ChunkSize);
+    }
+
     /// <summary>Throws unless <paramref name="value"/> lies in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     protected static void CheckRange(double value, double min, double max, string name)
     {
         if (!(value >= min && value <= max))
             throw new ArgumentOutOfRangeException(name, value, $"Expected {name} in [{min}, {max}].");
+    }
+
+    /// <summary>Throws unless <paramref name="value"/> is finite and non-negative.</summary>
+    protected static void CheckNonNegative(double value, string name)
+    {
+        if (!(value >= 0) || double.IsInfinity(value))
+            throw new ArgumentOutOfRangeException(name, value, $"Expected a finite, non-negative {name}.");
     }
 }
 
@@ -81,7 +121,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 /// p = p - lr * g
 /// </code>
 /// </summary>
-public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed unsafe class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _momentumBuffer;
 
@@ -120,18 +160,299 @@ public sealed class Sgd<T> : Optimizer<T> where T : unmanaged, IFloatingPointIee
         T wd = T.CreateChecked(WeightDecay);
         T mu = T.CreateChecked(Momentum);
         T oneMinusDampening = T.CreateChecked(1 - Dampening);
-        bool first = Iterations == 0;
-        Span<T> buf = _momentumBuffer;
+        fixed (T* pp = p, pg = g, pbuf = _momentumBuffer)
+        {
+            var update = new SgdUpdate
+            {
+                P = pp, G = pg, Buf = pbuf, Lr = lr, Wd = wd, Mu = mu, OneMinusDampening = oneMinusDampening,
+                First = Iterations == 0, Decay = WeightDecay != 0, HasMomentum = Momentum != 0, Nesterov = Nesterov,
+            };
+            Elementwise(ref update, p.Length);
+        }
+    }
+
+    /// <summary>The update of elements <c>[start, end)</c>: vectors, then the same operations in scalar code (no fused multiply-adds, as PyTorch's).</summary>
+    private unsafe struct SgdUpdate : IElementwiseUpdate
+    {
+        public T* P, G, Buf;
+        public T Lr, Wd, Mu, OneMinusDampening;
+        public bool First, Decay, HasMomentum, Nesterov;
+
+        public readonly void Update(int start, int end)
+        {
+            int i = start;
+            if (Vector512.IsHardwareAccelerated) i = Vectors<Vector512<T>, Simd512<T>>(start, end);
+            else if (Vector256.IsHardwareAccelerated) i = Vectors<Vector256<T>, Simd256<T>>(start, end);
+            else if (Vector128.IsHardwareAccelerated) i = Vectors<Vector128<T>, Simd128<T>>(start, end);
+            for (; i < end; i++)
+            {
+                T d = G[i];
+                if (Decay) d += Wd * P[i];
+                if (HasMomentum)
+                {
+                    Buf[i] = First ? d : Buf[i] * Mu + OneMinusDampening * d;
+                    d = Nesterov ? d + Mu * Buf[i] : Buf[i];
+                }
+                P[i] -= Lr * d;
+            }
+        }
+
+        private readonly int Vectors<TV, S>(int start, int end) where TV : struct where S : ISimd<TV, T>
+        {
+            TV lr = S.Broadcast(Lr), wd = S.Broadcast(Wd), mu = S.Broadcast(Mu), omd = S.Broadcast(OneMinusDampening);
+            int i = start;
+            for (; i + S.Count <= end; i += S.Count)
+            {
+                TV p = S.Load(P + i), d = S.Load(G + i);
+                if (Decay) d = S.Add(d, S.Multiply(wd, p));
+                if (HasMomentum)
+                {
+                    TV b = First ? d : S.Add(S.Multiply(S.Load(Buf + i), mu), S.Multiply(omd, d));
+                    S.Store(Buf + i, b);
+                    d = Nesterov ? S.Add(d, S.Multiply(mu, b)) : b;
+                }
+                S.Store(P + i, S.Subtract(p, S.Multiply(lr, d)));
+            }
+            return i;
+        }
+    }
+}
+
+/// <summary>
+/// Adagrad exactly as PyTorch's <c>torch.optim.Adagrad</c> (https://pytorch.org/docs/stable/generated/torch.optim.Adagrad.html;
+/// Duchi, Hazan and Singer, https://jmlr.org/papers/v12/duchi11a.html). The accumulator <c>sum</c> starts at
+/// <c>initialAccumulatorValue</c>; for step <c>t = 1, 2, ...</c>:
+/// <code>
+/// g = grad + weightDecay * p                               (if weightDecay != 0)
+/// clr = lr / (1 + (t - 1) * learningRateDecay)
+/// sum = sum + g * g
+/// p = p - clr * g / (sqrt(sum) + epsilon)
+/// </code>
+/// Every parameter's step size shrinks as its squared gradients pile up. The decayed rate <c>clr</c> is computed in
+/// double, as PyTorch's single-tensor implementation (<c>foreach=False</c>) does in Python, and each tensor operation in
+/// <typeparamref name="T"/> in PyTorch's order, fused where PyTorch's CPU kernels fuse (as <see cref="Adam{T}"/>).
+/// The accumulator is <see cref="Optimizer{T}.State"/> <c>sum</c>.
+/// </summary>
+public sealed class Adagrad<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _sum;
+
+    /// <summary>Creates the optimizer; arguments and defaults as <c>torch.optim.Adagrad</c> (<c>lr</c>, <c>lr_decay</c>,
+    /// <c>weight_decay</c>, <c>initial_accumulator_value</c>, <c>eps</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Any argument negative, infinite or NaN.</exception>
+    public Adagrad(IModel<T> model, double learningRate = 1e-2, double learningRateDecay = 0, double weightDecay = 0,
+        double initialAccumulatorValue = 0, double epsilon = 1e-10)
+        : base(model, learningRate)
+    {
+        CheckNonNegative(learningRateDecay, nameof(learningRateDecay));
+        CheckNonNegative(weightDecay, nameof(weightDecay));
+        CheckNonNegative(initialAccumulatorValue, nameof(initialAccumulatorValue));
+        CheckNonNegative(epsilon, nameof(epsilon));
+        LearningRateDecay = learningRateDecay;
+        WeightDecay = weightDecay;
+        InitialAccumulatorValue = initialAccumulatorValue;
+        Epsilon = epsilon;
+        _sum = AddState("sum");
+        Array.Fill(_sum, T.CreateChecked(initialAccumulatorValue));
+    }
+
+    /// <summary>Decay of the learning rate: step <c>t</c> uses <c>lr / (1 + (t - 1) * learningRateDecay)</c>.</summary>
+    public double LearningRateDecay { get; }
+
+    /// <summary>L2 penalty added to the gradient as <c>weightDecay * p</c>.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>Starting value of every element of the squared-gradient accumulator.</summary>
+    public double InitialAccumulatorValue { get; }
+
+    /// <summary>Added to the denominator after the square root.</summary>
+    public double Epsilon { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<T> p, ReadOnlySpan<T> g)
+    {
+        // Iterations = t - 1 steps taken before this one.
+        T negClr = T.CreateChecked(-(LearningRate / (1 + Iterations * LearningRateDecay)));
+        T wd = T.CreateChecked(WeightDecay);
+        T eps = T.CreateChecked(Epsilon);
+        bool l2 = WeightDecay != 0;
+        Span<T> sum = _sum.AsSpan(0, p.Length);
         for (int i = 0; i < p.Length; i++)
         {
             T d = g[i];
-            if (WeightDecay != 0) d += wd * p[i];
-            if (Momentum != 0)
+            if (l2) d = T.FusedMultiplyAdd(wd, p[i], d);                        // grad.add(param, alpha=wd)
+            sum[i] = T.FusedMultiplyAdd(d, d, sum[i]);                          // state_sum.addcmul_(grad, grad, value=1)
+            T std = T.Sqrt(sum[i]) + eps;                                       // state_sum.sqrt().add_(eps)
+            p[i] += negClr * d / std;                                           // param.addcdiv_(grad, std, value=-clr)
+        }
+    }
+}
+
+/// <summary>
+/// RMSprop exactly as PyTorch's <c>torch.optim.RMSprop</c> (https://pytorch.org/docs/stable/generated/torch.optim.RMSprop.html;
+/// Hinton's lecture 6e, https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf, and the centered
+/// variant of Graves, https://arxiv.org/abs/1308.0850). All buffers start at zero; each step:
+/// <code>
+/// g = grad + weightDecay * p                               (if weightDecay != 0)
+/// v = alpha * v + (1 - alpha) * g * g
+/// if centered: gAvg = alpha * gAvg + (1 - alpha) * g
+///              avg = sqrt(v - gAvg * gAvg) + epsilon
+/// else:        avg = sqrt(v) + epsilon                      (epsilon outside the root, unlike TensorFlow)
+/// if momentum > 0: b = momentum * b + g / avg
+///                  p = p - lr * b
+/// else:            p = p - lr * g / avg
+/// </code>
+/// There is no bias correction: the average starts at zero, so the first steps are large (about <c>lr / sqrt(1 - alpha)</c>
+/// per parameter). Tensor operations in <typeparamref name="T"/> in PyTorch's order, fused where PyTorch's CPU kernels
+/// fuse (as <see cref="Adam{T}"/>). <see cref="Optimizer{T}.State"/> holds <c>square_avg</c> (v), <c>momentum_buffer</c>
+/// (b, when momentum &gt; 0) and <c>grad_avg</c> (gAvg, when centered).
+/// </summary>
+public sealed class RmsProp<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _squareAvg, _momentumBuffer, _gradAvg;
+
+    /// <summary>Creates the optimizer; arguments and defaults as <c>torch.optim.RMSprop</c> (<c>lr</c>, <c>alpha</c>,
+    /// <c>eps</c>, <c>weight_decay</c>, <c>momentum</c>, <c>centered</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A learning rate, epsilon, weight decay or momentum that is negative,
+    /// infinite or NaN, or an alpha outside [0, 1].</exception>
+    public RmsProp(IModel<T> model, double learningRate = 1e-2, double alpha = 0.99, double epsilon = 1e-8, double weightDecay = 0,
+        double momentum = 0, bool centered = false)
+        : base(model, learningRate)
+    {
+        CheckRange(alpha, 0, 1, nameof(alpha));
+        CheckNonNegative(epsilon, nameof(epsilon));
+        CheckNonNegative(weightDecay, nameof(weightDecay));
+        CheckNonNegative(momentum, nameof(momentum));
+        Alpha = alpha;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        Momentum = momentum;
+        Centered = centered;
+        _squareAvg = AddState("square_avg");
+        _momentumBuffer = momentum > 0 ? AddState("momentum_buffer") : [];
+        _gradAvg = centered ? AddState("grad_avg") : [];
+    }
+
+    /// <summary>Smoothing constant of the running averages.</summary>
+    public double Alpha { get; }
+
+    /// <summary>Added to the denominator after the square root.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>L2 penalty added to the gradient as <c>weightDecay * p</c>.</summary>
+    public double WeightDecay { get; }
+
+    /// <summary>Momentum factor of the buffer of scaled gradients (0: none).</summary>
+    public double Momentum { get; }
+
+    /// <summary>Whether the squared gradients' average is centered by subtracting the square of the gradients' average.</summary>
+    public bool Centered { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<T> p, ReadOnlySpan<T> g)
+    {
+        // Python floats (double), rounded to T where they meet a tensor, as PyTorch's _single_tensor_rmsprop.
+        T alpha = T.CreateChecked(Alpha), oneMinusAlpha = T.CreateChecked(1 - Alpha);
+        T eps = T.CreateChecked(Epsilon);
+        T wd = T.CreateChecked(WeightDecay);
+        T mu = T.CreateChecked(Momentum);
+        T negLr = T.CreateChecked(-LearningRate);
+        bool l2 = WeightDecay != 0, momentum = Momentum > 0;
+        Span<T> v = _squareAvg.AsSpan(0, p.Length);
+        Span<T> buf = momentum ? _momentumBuffer.AsSpan(0, p.Length) : default;
+        Span<T> gAvg = Centered ? _gradAvg.AsSpan(0, p.Length) : default;
+        for (int i = 0; i < p.Length; i++)
+        {
+            T d = g[i];
+            if (l2) d = T.FusedMultiplyAdd(wd, p[i], d);                        // grad.add(param, alpha=wd)
+            v[i] = T.FusedMultiplyAdd(oneMinusAlpha * d, d, v[i] * alpha);      // square_avg.mul_(a).addcmul_(grad, grad, value=1 - a)
+            T avg;
+            if (Centered)
             {
-                buf[i] = first ? d : buf[i] * mu + oneMinusDampening * d;
-                d = Nesterov ? d + mu * buf[i] : buf[i];
+                gAvg[i] = T.FusedMultiplyAdd(oneMinusAlpha, d, gAvg[i] * alpha); // grad_avg.mul_(a).add_(grad, alpha=1 - a)
+                avg = T.Sqrt(T.FusedMultiplyAdd(-gAvg[i], gAvg[i], v[i]));     // square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
             }
-            p[i] -= lr * d;
+            else
+            {
+                avg = T.Sqrt(v[i]);                                             // square_avg.sqrt()
+            }
+            avg += eps;                                                         // avg.add_(eps)
+            if (momentum)
+            {
+                buf[i] = buf[i] * mu + d / avg;                                 // buf.mul_(momentum).addcdiv_(grad, avg)
+                p[i] = T.FusedMultiplyAdd(buf[i], negLr, p[i]);                 // param.add_(buf, alpha=-lr)
+            }
+            else
+            {
+                p[i] += negLr * d / avg;                                        // param.addcdiv_(grad, avg, value=-lr)
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Adadelta exactly as PyTorch's <c>torch.optim.Adadelta</c> (https://pytorch.org/docs/stable/generated/torch.optim.Adadelta.html;
+/// Zeiler, https://arxiv.org/abs/1212.5701). Both averages start at zero; each step:
+/// <code>
+/// g = grad + weightDecay * p                               (if weightDecay != 0)
+/// v = rho * v + (1 - rho) * g * g
+/// delta = sqrt(u + epsilon) / sqrt(v + epsilon) * g        (epsilon inside both roots)
+/// u = rho * u + (1 - rho) * delta * delta
+/// p = p - lr * delta
+/// </code>
+/// The step's unit comes from the running average of past steps <c>u</c>, so the default learning rate is 1.
+/// Tensor operations in <typeparamref name="T"/> in PyTorch's order, fused where PyTorch's CPU kernels fuse
+/// (as <see cref="Adam{T}"/>). <see cref="Optimizer{T}.State"/> holds <c>square_avg</c> (v) and <c>acc_delta</c> (u).
+/// </summary>
+public sealed class Adadelta<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[] _squareAvg, _accDelta;
+
+    /// <summary>Creates the optimizer; arguments and defaults as <c>torch.optim.Adadelta</c> (<c>lr</c>, <c>rho</c>,
+    /// <c>eps</c>, <c>weight_decay</c>).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A learning rate, epsilon or weight decay that is negative, infinite
+    /// or NaN, or a rho outside [0, 1].</exception>
+    public Adadelta(IModel<T> model, double learningRate = 1.0, double rho = 0.9, double epsilon = 1e-6, double weightDecay = 0)
+        : base(model, learningRate)
+    {
+        CheckRange(rho, 0, 1, nameof(rho));
+        CheckNonNegative(epsilon, nameof(epsilon));
+        CheckNonNegative(weightDecay, nameof(weightDecay));
+        Rho = rho;
+        Epsilon = epsilon;
+        WeightDecay = weightDecay;
+        _squareAvg = AddState("square_avg");
+        _accDelta = AddState("acc_delta");
+    }
+
+    /// <summary>Decay rate of both running averages.</summary>
+    public double Rho { get; }
+
+    /// <summary>Added inside both square roots.</summary>
+    public double Epsilon { get; }
+
+    /// <summary>L2 penalty added to the gradient as <c>weightDecay * p</c>.</summary>
+    public double WeightDecay { get; }
+
+    /// <inheritdoc/>
+    protected override void Update(Span<T> p, ReadOnlySpan<T> g)
+    {
+        // Python floats (double), rounded to T where they meet a tensor, as PyTorch's _single_tensor_adadelta.
+        T rho = T.CreateChecked(Rho), oneMinusRho = T.CreateChecked(1 - Rho);
+        T eps = T.CreateChecked(Epsilon);
+        T wd = T.CreateChecked(WeightDecay);
+        T negLr = T.CreateChecked(-LearningRate);
+        bool l2 = WeightDecay != 0;
+        Span<T> v = _squareAvg.AsSpan(0, p.Length), u = _accDelta.AsSpan(0, p.Length);
+        for (int i = 0; i < p.Length; i++)
+        {
+            T d = g[i];
+            if (l2) d = T.FusedMultiplyAdd(wd, p[i], d);                        // grad.add(param, alpha=wd)
+            v[i] = T.FusedMultiplyAdd(oneMinusRho * d, d, v[i] * rho);          // square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
+            T std = T.Sqrt(v[i] + eps);                                         // square_avg.add(eps).sqrt_()
+            T delta = T.Sqrt(u[i] + eps) / std * d;                             // acc_delta.add(eps).sqrt_().div_(std).mul_(grad)
+            u[i] = T.FusedMultiplyAdd(oneMinusRho * delta, delta, u[i] * rho);  // acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
+            p[i] = T.FusedMultiplyAdd(delta, negLr, p[i]);                      // param.add_(delta, alpha=-lr)
         }
     }
 }
@@ -193,7 +514,7 @@ public sealed class AdamW<T> : AdamBase<T> where T : unmanaged, IFloatingPointIe
 }
 
 /// <summary>Hyper-parameters, moment buffers and update rule shared by <see cref="Adam{T}"/> and <see cref="AdamW{T}"/>.</summary>
-public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public abstract unsafe class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[] _m, _v, _vMax;
     private readonly bool _decoupled;
@@ -253,19 +574,70 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
         T wd = T.CreateChecked(WeightDecay);
         T decay = T.CreateChecked(1 - lr * WeightDecay);
         bool l2 = !decoupled && WeightDecay != 0, shrink = decoupled && WeightDecay != 0;
-        Span<T> m = _m.AsSpan(0, p.Length), v = _v.AsSpan(0, p.Length);
-        Span<T> vMax = AmsGrad ? _vMax.AsSpan(0, p.Length) : default;
-        for (int i = 0; i < p.Length; i++)
+        fixed (T* pp = p, pg = g, pm = _m, pv = _v, pvMax = _vMax)
         {
-            T d = g[i];
-            if (l2) d = T.FusedMultiplyAdd(wd, p[i], d);                        // grad.add(param, alpha=wd)
-            if (shrink) p[i] *= decay;                                          // param.mul_(1 - lr * wd)
-            m[i] = T.FusedMultiplyAdd(oneMinusBeta1, d, m[i] * beta1);          // exp_avg.mul_(b1).add_(grad, alpha=1 - b1)
-            v[i] = T.FusedMultiplyAdd(oneMinusBeta2 * d, d, v[i] * beta2);      // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
-            T s = v[i];
-            if (AmsGrad) s = vMax[i] = T.Max(vMax[i], s);                       // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=...)
-            T denom = T.Sqrt(s) / biasCorrection2Sqrt + eps;                    // (s.sqrt() / bias_correction2_sqrt).add_(eps)
-            p[i] += negStepSize * m[i] / denom;                                 // param.addcdiv_(exp_avg, denom, value=-step_size)
+            var update = new AdamUpdate
+            {
+                P = pp, G = pg, M = pm, V = pv, VMax = pvMax, NegStepSize = negStepSize, BiasCorrection2Sqrt = biasCorrection2Sqrt,
+                Beta1 = beta1, OneMinusBeta1 = oneMinusBeta1, Beta2 = beta2, OneMinusBeta2 = oneMinusBeta2, Eps = eps, Wd = wd,
+                Decay = decay, L2 = l2, Shrink = shrink, AmsGrad = AmsGrad,
+            };
+            Elementwise(ref update, p.Length);
+        }
+    }
+
+    /// <summary>The update of elements <c>[start, end)</c>: vectors, then the same operations in scalar code, in PyTorch's order.</summary>
+    private unsafe struct AdamUpdate : IElementwiseUpdate
+    {
+        public T* P, G, M, V, VMax;
+        public T NegStepSize, BiasCorrection2Sqrt, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Eps, Wd, Decay;
+        public bool L2, Shrink, AmsGrad;
+
+        public readonly void Update(int start, int end)
+        {
+            int i = start;
+            if (Vector512.IsHardwareAccelerated) i = Vectors<Vector512<T>, Simd512<T>>(start, end);
+            else if (Vector256.IsHardwareAccelerated) i = Vectors<Vector256<T>, Simd256<T>>(start, end);
+            else if (Vector128.IsHardwareAccelerated) i = Vectors<Vector128<T>, Simd128<T>>(start, end);
+            for (; i < end; i++)
+            {
+                T d = G[i];
+                if (L2) d = T.FusedMultiplyAdd(Wd, P[i], d);                        // grad.add(param, alpha=wd)
+                if (Shrink) P[i] *= Decay;                                          // param.mul_(1 - lr * wd)
+                M[i] = T.FusedMultiplyAdd(OneMinusBeta1, d, M[i] * Beta1);          // exp_avg.mul_(b1).add_(grad, alpha=1 - b1)
+                V[i] = T.FusedMultiplyAdd(OneMinusBeta2 * d, d, V[i] * Beta2);      // exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+                T s = V[i];
+                if (AmsGrad) s = VMax[i] = T.Max(VMax[i], s);                       // torch.maximum(max_exp_avg_sq, exp_avg_sq, out=...)
+                T denom = T.Sqrt(s) / BiasCorrection2Sqrt + Eps;                    // (s.sqrt() / bias_correction2_sqrt).add_(eps)
+                P[i] += NegStepSize * M[i] / denom;                                 // param.addcdiv_(exp_avg, denom, value=-step_size)
+            }
+        }
+
+        /// <summary>The scalar loop's operations lane by lane: fused where it fuses, separately rounded where it does not.</summary>
+        private readonly int Vectors<TV, S>(int start, int end) where TV : struct where S : ISimd<TV, T>
+        {
+            TV negStep = S.Broadcast(NegStepSize), bc2 = S.Broadcast(BiasCorrection2Sqrt), b1 = S.Broadcast(Beta1), omb1 = S.Broadcast(OneMinusBeta1);
+            TV b2 = S.Broadcast(Beta2), omb2 = S.Broadcast(OneMinusBeta2), eps = S.Broadcast(Eps), wd = S.Broadcast(Wd), decay = S.Broadcast(Decay);
+            int i = start;
+            for (; i + S.Count <= end; i += S.Count)
+            {
+                TV p = S.Load(P + i), d = S.Load(G + i);
+                if (L2) d = S.Fma(wd, p, d);
+                if (Shrink) p = S.Multiply(p, decay);
+                TV m = S.Fma(omb1, d, S.Multiply(S.Load(M + i), b1));
+                TV v = S.Fma(S.Multiply(omb2, d), d, S.Multiply(S.Load(V + i), b2));
+                S.Store(M + i, m);
+                S.Store(V + i, v);
+                TV s = v;
+                if (AmsGrad)
+                {
+                    s = S.Max(S.Load(VMax + i), s);
+                    S.Store(VMax + i, s);
+                }
+                TV denom = S.Add(S.Divide(S.Sqrt(s), bc2), eps);
+                S.Store(P + i, S.Add(p, S.Divide(S.Multiply(negStep, m), denom)));
+            }
+            return i;
         }
     }
 
@@ -273,11 +645,5 @@ public abstract class AdamBase<T> : Optimizer<T> where T : unmanaged, IFloatingP
     {
         if (!(value >= 0 && value < 1))
             throw new ArgumentOutOfRangeException(name, value, $"Expected {name} in [0, 1) (PyTorch's betas[{index}]).");
-    }
-
-    private static void CheckNonNegative(double value, string name)
-    {
-        if (!(value >= 0) || double.IsInfinity(value))
-            throw new ArgumentOutOfRangeException(name, value, $"Expected a finite, non-negative {name}.");
     }
 }

@@ -197,6 +197,79 @@ public class DiagnosticTests
         "[Loss(Loss.CrossEntropy)] needs a Softmax output layer, but the last layer, layer 1 [Conv(2, 3, Act.Softmax)], is a convolution; add [Flatten] and a Dense output layer; use Act.Softmax on the last layer, or Loss.BinaryCrossEntropy with Act.Sigmoid for independent outputs");
 
     [Fact]
+    public void DSL004_KLDivergenceWithoutProbabilities() => Expect(
+        "[Input(2)] [Dense(3, Act.Tanh)] [Dense(3)] [Loss(Loss.KLDivergence)] public partial class Net;",
+        "DSL004", "Loss(Loss.KLDivergence)",
+        "[Loss(Loss.KLDivergence)] needs a Softmax output layer, but the last layer, layer 2 [Dense(3)], has activation Linear; the divergence compares probability distributions: use Act.Softmax on the last layer");
+
+    [Fact]
+    public void DSL004_NegativeLogLikelihoodWithoutProbabilities() => Expect(
+        "[Input(2)] [Dense(3, Act.ReLU)] [Loss(Loss.NegativeLogLikelihood)] public partial class Net;",
+        "DSL004", "Loss(Loss.NegativeLogLikelihood)",
+        "[Loss(Loss.NegativeLogLikelihood)] needs a Softmax output layer, but the last layer, layer 1 [Dense(3, Act.ReLU)], has activation ReLU; the loss takes the log of probabilities: use Act.Softmax on the last layer (Loss.CrossEntropy computes the same loss from its logits)");
+
+    [Fact]
+    public void DSL004_NegativeLogLikelihoodAfterFlatten() => Expect(
+        "[Input(1, 2, 2)] [Flatten] [Loss(Loss.NegativeLogLikelihood)] public partial class Net;",
+        "DSL004", "Loss(Loss.NegativeLogLikelihood)",
+        "[Loss(Loss.NegativeLogLikelihood)] needs a Softmax output layer, but the last layer, layer 1 [Flatten], has no activation; the loss takes the log of probabilities: use Act.Softmax on the last layer (Loss.CrossEntropy computes the same loss from its logits)");
+
+    [Fact]
+    public void DSL004_HingeOnSigmoid() => Expect(
+        "[Input(2)] [Dense(4, Act.Tanh)] [Dense(1, Act.Sigmoid)] [Loss(loss: Loss.Hinge)] public partial class Net;",
+        "DSL004", "Loss(loss: Loss.Hinge)",
+        "[Loss(Loss.Hinge)] needs a Linear or Tanh output layer, but the last layer, layer 2 [Dense(1, Act.Sigmoid)], has activation Sigmoid; hinge scores must reach -1 and 1 (targets 0/1 are read as -1/1): use Act.Linear or Act.Tanh on the last layer");
+
+    [Fact]
+    public void DSL004_HingeOnSoftmaxConvolution() => Expect(
+        "[Input(1, 4, 4)] [Conv(2, 3, Act.Softmax)] [Loss(Loss.Hinge)] public partial class Net;",
+        "DSL004", "Loss(Loss.Hinge)",
+        "[Loss(Loss.Hinge)] needs a Linear or Tanh output layer, but the last layer, layer 1 [Conv(2, 3, Act.Softmax)], has activation Softmax; hinge scores must reach -1 and 1 (targets 0/1 are read as -1/1): use Act.Linear or Act.Tanh on the last layer");
+
+    [Fact]
+    public void DSL019_NegativeLogLikelihoodOnSigmoid()
+    {
+        const string source = "[Input(2)] [Dense(3, Act.Tanh)] [Dense(3, Act.Sigmoid)] [Loss(Loss.NegativeLogLikelihood)] public partial class Net;";
+        Expect(source, "DSL019", "Loss(Loss.NegativeLogLikelihood)",
+            "[Loss(Loss.NegativeLogLikelihood)] on the Sigmoid outputs of the last layer, layer 2 [Dense(3, Act.Sigmoid)], only ever pushes outputs up, since nothing makes independent sigmoids sum to 1; use Act.Softmax for one distribution over the outputs, or Loss.BinaryCrossEntropy for independent probabilities");
+        // A warning: the model is still generated.
+        Diagnostic d = Single(source);
+        Assert.Equal(DiagnosticSeverity.Warning, d.Severity);
+        Assert.Single(GeneratorHarness.Run(Prefix + source).Result.GeneratedTrees);
+    }
+
+    [Fact]
+    public void DSL019_KLDivergenceOnSigmoid() => Expect(
+        "[Input(2)] [Dense(2, Act.Sigmoid)] [Loss(Loss.KLDivergence)] public partial class Net;",
+        "DSL019", "Loss(Loss.KLDivergence)",
+        "[Loss(Loss.KLDivergence)] on the Sigmoid outputs of the last layer, layer 1 [Dense(2, Act.Sigmoid)], only ever pushes outputs up, since nothing makes independent sigmoids sum to 1; use Act.Softmax for one distribution over the outputs, or Loss.BinaryCrossEntropy for independent probabilities");
+
+    [Theory]
+    [InlineData("[Dense(3, Act.Softmax)]", "KLDivergence")]
+    [InlineData("[Dense(3, Act.Softmax)]", "NegativeLogLikelihood")]
+    [InlineData("[Dense(3, Act.Tanh)] [Dense(3, Act.Softmax)] [Dropout(0.2)] [Dense(3, Act.Softmax)]", "NegativeLogLikelihood")]
+    [InlineData("[Dense(3)]", "Hinge")]
+    [InlineData("[Dense(3, Act.Tanh)]", "Hinge")]
+    [InlineData("[Dense(3, Act.ReLU)] [Dropout(0.5)]", "Hinge")]
+    [InlineData("[Dense(3, Act.Sigmoid)]", "Huber")]
+    [InlineData("[Dense(3, Act.Softmax)]", "Huber")]
+    [InlineData("[Dense(3, Act.ReLU)]", "HalfSumSquaredError")]
+    [InlineData("[Dense(3, Act.Softmax)]", "HalfSumSquaredError")]
+    public void LossesAcceptTheirOutputs(string layers, string loss)
+    {
+        // DSL011 is the only thing the Softmax in a hidden layer may bring; the loss itself is accepted.
+        var diagnostics = GeneratorHarness.GeneratorDiagnostics($"{Prefix}[Input(2)] {layers} [Loss(Loss.{loss})] public partial class Net;");
+        Assert.All(diagnostics, d => Assert.Equal("DSL011", d.Id));
+    }
+
+    [Fact]
+    public void ProbabilityLossesAcceptASoftmaxConvolution()
+    {
+        foreach (string loss in new[] { "KLDivergence", "NegativeLogLikelihood" })
+            Assert.Empty(GeneratorHarness.GeneratorDiagnostics($"{Prefix}[Input(1, 4, 4)] [Conv(3, 4, Act.Softmax)] [Loss(Loss.{loss})] public partial class Net;"));
+    }
+
+    [Fact]
     public void DSL900_AnExceptionBecomesADiagnostic()
     {
         // No declaration is known to crash the generator (the randomized test looks for one); this drives the guard that

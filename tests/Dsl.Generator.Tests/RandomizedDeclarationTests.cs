@@ -126,7 +126,8 @@ public class RandomizedDeclarationTests
     }
 
     private static readonly string[] Acts = ["Act.Linear", "Act.Sigmoid", "Act.Tanh", "Act.ReLU", "Act.Softplus", "Act.Softmax"];
-    private static readonly string[] Losses = ["Loss.MeanSquaredError", "Loss.SumSquaredError", "Loss.CrossEntropy", "Loss.BinaryCrossEntropy"];
+    private static readonly string[] Losses = ["Loss.MeanSquaredError", "Loss.SumSquaredError", "Loss.CrossEntropy", "Loss.BinaryCrossEntropy",
+        "Loss.HalfSumSquaredError", "Loss.KLDivergence", "Loss.Huber", "Loss.Hinge", "Loss.NegativeLogLikelihood"];
     private static readonly string[] Inits = ["Init.GlorotUniform", "Init.GlorotNormal", "Init.HeUniform", "Init.HeNormal", "Init.LeCunNormal"];
 
     /// <summary>A size: mostly small and positive, sometimes zero, negative, huge or not a constant.</summary>

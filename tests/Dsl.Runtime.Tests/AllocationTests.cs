@@ -20,7 +20,7 @@ public class AllocationTests
     {
         var net = new MixedFloat(1);
         var sgd = new Sgd<float>(net, 0.1, momentum: 0.9, weightDecay: 1e-4, nesterov: true);
-        const int batch = 150; // several tiles
+        const int batch = 300; // two tiles of TileSize = 256
         float[] x = new float[batch * MixedFloat.InputSize];
         float[] y = new float[batch * MixedFloat.OutputSize];
         float[] t = new float[batch * MixedFloat.OutputSize];

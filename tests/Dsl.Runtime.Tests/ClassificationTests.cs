@@ -38,7 +38,7 @@ public class ClassificationTests
             int best = p[s * 3] >= p[s * 3 + 1] ? (p[s * 3] >= p[s * 3 + 2] ? 0 : 2) : (p[s * 3 + 1] >= p[s * 3 + 2] ? 1 : 2);
             if (best == labels[s]) correct++;
         }
-        var (evaluatedLoss, accuracy) = Classification.Evaluate(net, data, batchSize: 4); // two batches, the second partial
+        var (evaluatedLoss, accuracy) = net.Evaluate(data, batchSize: 4); // two batches, the second partial
         Assert.Equal(loss / 6, evaluatedLoss, 6);
         Assert.Equal(correct / 6.0, accuracy);
         // TrainStep's loss is the same cross-entropy (computed from the logits), so the two agree closely.
@@ -51,7 +51,7 @@ public class ClassificationTests
         Dataset moons = Datasets.Moons(200, 0.1, seed: 3);
         var model = new Samples.Moons.MoonsNetH5(1);
         var log = new StringWriter();
-        ClassificationHistory history = Classification.Fit(model, new Adam<float>(model, 0.05), moons,
+        History history = model.Fit(new Adam<float>(model, 0.05), moons,
             new FitOptions { Epochs = 40, BatchSize = 20, ValidationSplit = 0.25, Seed = 4, Log = log });
         Assert.Equal(40, history.Loss.Count);
         Assert.Equal(40, history.ValidationAccuracy.Count);
@@ -60,7 +60,7 @@ public class ClassificationTests
         string[] lines = log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(40, lines.Length);
         Assert.Matches(@"^Epoch 40/40 - \d+\.\ds - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$", lines[^1].TrimEnd('\r'));
-        Assert.Throws<ArgumentException>(() => Classification.Fit(model, new Sgd<float>(model, 0.1), moons,
-            new FitOptions { ValidationSplit = 0.2 }, validation: moons));
+        Assert.Throws<ArgumentException>(() => model.Fit(new Sgd<float>(model, 0.1), moons,
+            new FitOptions { ValidationSplit = 0.2, ValidationData = moons }));
     }
 }

@@ -333,10 +333,3 @@ public class ConvKernelTests
         }
     }
 }
-
-/// <summary>Tests that set <see cref="Workers.Degree"/> run alone, so no other test changes it under them.</summary>
-[CollectionDefinition(Name, DisableParallelization = true)]
-public class WorkersDegreeCollection
-{
-    public const string Name = "Workers.Degree";
-}

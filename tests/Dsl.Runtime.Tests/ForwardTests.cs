@@ -56,9 +56,9 @@ public class ForwardTests
         Matrix<double> expected = Reference(net, x, batch, (layer, z) => layer switch
         {
             0 => z.PointwiseMaximum(0),                                          // ReLU (kernel path: 20 x 16)
-            1 => z.Map(v => Math.Max(v, 0) + Math.Log(1 + Math.Exp(-Math.Abs(v)))), // Softplus (unrolled: 16 x 12)
+            1 => z.Map(v => Math.Max(v, 0) + Math.Log(1 + Math.Exp(-Math.Abs(v)))), // Softplus (kernel path: 16 x 12)
             2 => z.PointwiseTanh(),                                              // Tanh (kernel path: 12 x 30)
-            _ => Softmax(z),                                                     // Softmax (unrolled: 30 x 5)
+            _ => Softmax(z),                                                     // Softmax (kernel path: 30 x 5)
         });
         for (int s = 0; s < batch; s++)
             for (int o = 0; o < MixedFloat.OutputSize; o++)

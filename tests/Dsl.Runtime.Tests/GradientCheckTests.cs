@@ -30,7 +30,7 @@ public class GradientCheckTests
         foreach (string name in Models.Keys)
         {
             yield return [name, 5];
-            yield return [name, 70]; // more than one tile of 64 samples
+            yield return [name, 262]; // more than one tile of 256 samples (TileSize)
         }
     }
 

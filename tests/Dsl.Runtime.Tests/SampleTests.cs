@@ -80,7 +80,8 @@ public class SampleTests
                 x[s * 20 + i] = (float)(random.NextDouble() * 0.5 + (i % 5 == labels[s] ? 1.0 : 0.0));
         }
         var log = new StringWriter();
-        History history = net.Fit(new Sgd<float>(net, 0.1, momentum: 0.9), x, labels, epochs: 15, batchSize: 32, seed: 1, log: log);
+        History history = net.Fit(new Sgd<float>(net, 0.1, momentum: 0.9), new Dataset(x, labels, MixedFloat.InputSize),
+            new FitOptions { Epochs = 15, BatchSize = 32, Seed = 1, Log = log });
         Assert.Equal(15, history.Loss.Count);
         Assert.True(history.Loss[^1] < 0.1 * history.Loss[0], $"loss {history.Loss[0]} -> {history.Loss[^1]}");
         Assert.Equal(15, log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);

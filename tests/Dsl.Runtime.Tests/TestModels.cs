@@ -36,7 +36,7 @@ public partial class CeSoftmax;
 [Precision(Precision.Double), Input(3), Dense(4, Act.Softplus), Dense(2, Act.Sigmoid), Loss(Loss.BinaryCrossEntropy)]
 public partial class BceSigmoid;
 
-// Above the unroll threshold (256 multiply-adds): these layers go through the runtime's kernels.
+// Above the unroll threshold (64 multiply-adds): these layers go through the runtime's kernels.
 [Precision(Precision.Double), Input(20), Dense(16, Act.ReLU), Dense(12, Act.Softplus), Dense(30, Act.Tanh), Dense(5, Act.Softmax), Loss(Loss.CrossEntropy)]
 public partial class KernelCe;
 [Precision(Precision.Double), Input(20), Dense(15, Act.Sigmoid), Dense(20, Act.Softmax), Loss(Loss.MeanSquaredError)]

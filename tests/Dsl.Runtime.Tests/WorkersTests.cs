@@ -105,3 +105,10 @@ public class WorkersTests
         Assert.Contains("at least 1", error.Message);
     }
 }
+
+/// <summary>Tests that set <see cref="Workers.Degree"/> run alone, so no other test changes it under them.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public class WorkersDegreeCollection
+{
+    public const string Name = "Workers.Degree";
+}

@@ -68,6 +68,9 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor StrideLargerThanWindow = Warning("DSL018", "Stride larger than the window",
         "{0} has stride {1}, larger than its window of {2}, so some inputs are never read");
 
+    public static readonly DiagnosticDescriptor ProbabilityLossOnSigmoid = Warning("DSL019", "Probability loss on Sigmoid outputs",
+        "[Loss(Loss.{0})] on the Sigmoid outputs of the last layer, {1}, only ever pushes outputs up, since nothing makes independent sigmoids sum to 1; use Act.Softmax for one distribution over the outputs, or Loss.BinaryCrossEntropy for independent probabilities");
+
     public static readonly DiagnosticDescriptor InternalError = Error("DSL900", "Internal generator error",
         "Dsl's generator failed on '{0}' ({1}); please report this with the model declaration");
 
@@ -75,7 +78,7 @@ internal static class DiagnosticDescriptors
     {
         NotPartial, MissingInput, NonPositiveSize, LossMismatch, InputRank, UnflattenedDense, InputNotFirst,
         NoLayers, InvalidL2, UnknownEnumValue, SoftmaxNotLast, TooLarge, GenericModel, WindowTooLarge, SpatialOnFlat,
-        DropoutRate, UnusedInput, StrideLargerThanWindow, InternalError,
+        DropoutRate, UnusedInput, StrideLargerThanWindow, ProbabilityLossOnSigmoid, InternalError,
     }.ToDictionary(d => d.Id);
 
     public static DiagnosticDescriptor ById(string id) => All[id];

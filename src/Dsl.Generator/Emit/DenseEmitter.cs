@@ -23,15 +23,23 @@ internal static class DenseEmitter
         {
             if (!c.Unrolled(layer))
             {
-                string target = logits ? "z" : "y";
-                w.Line($"// z = W x + b for every sample ({inSize} x {outSize} multiply-adds each), by the runtime's SIMD kernel.");
-                w.Line($"Kernels.DenseForward<{T}>({target}, x, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), _parameters.AsSpan(L{i}_Bias, {outSize}), n, {inSize}, {outSize});");
-                if (logits) w.Line($"z.Slice(0, n * {outSize}).CopyTo(y);");
-                string? act = SpanActivation(layer.Activation);
-                if (act is not null)
+                string weights = $"_parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), _parameters.AsSpan(L{i}_Bias, {outSize})";
+                if (logits)
+                {
+                    w.Line($"// z = W x + b for every sample: [n, {inSize}] x [{inSize}, {outSize}] by the runtime's blocked SIMD product, split across cores when large.");
+                    w.Line($"Gemm.DenseForward<{T}>(z, x, {weights}, n, {inSize}, {outSize});");
+                    w.Line($"// y = {ActName(layer.Activation)}(z), keeping z for the fused loss.");
+                    w.Line($"z.Slice(0, n * {outSize}).CopyTo(y);");
                     w.Line(layer.Activation == Act.Softmax
                         ? $"Activations.Softmax<{T}>(y.Slice(0, n * {outSize}), {outSize});"
-                        : $"Activations.{act}<{T}>(y.Slice(0, n * {outSize}));");
+                        : $"Activations.{SpanActivation(layer.Activation)}<{T}>(y.Slice(0, n * {outSize}));");
+                    return;
+                }
+                w.Line($"// y = {Formula(layer.Activation)} for every sample: [n, {inSize}] x [{inSize}, {outSize}] by the runtime's blocked SIMD product,");
+                w.Line(layer.Activation == Act.Softmax
+                    ? "// split across cores when large; the softmax of each row follows."
+                    : layer.Activation == Act.Linear ? "// split across cores when large." : "// split across cores when large, each core applying the activation to the outputs it computed.");
+                w.Line($"Gemm.DenseForward<{T}>(y, x, {weights}, n, {inSize}, {outSize}, global::Dsl.Act.{layer.Activation});");
                 return;
             }
 
@@ -80,14 +88,28 @@ internal static class DenseEmitter
         {
             if (!c.Unrolled(layer))
             {
+                string length = $"n * {outSize}";
                 if (fused)
-                    w.Line("// dy already holds dL/dz: the loss was computed together with this layer's activation.");
-                else if (SpanActivation(layer.Activation) is { } act)
-                    w.Line(layer.Activation == Act.Softmax
-                        ? $"Activations.SoftmaxBackward<{T}>(dy.Slice(0, n * {outSize}), y.Slice(0, n * {outSize}), {outSize});"
-                        : $"Activations.{act}Backward<{T}>(dy.Slice(0, n * {outSize}), y.Slice(0, n * {outSize}));");
-                w.Line($"Kernels.DenseBackward<{T}>({(dx ? "dx" : "default")}, _gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {outSize}),");
-                w.Line($"    dy, x, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), n, {inSize}, {outSize});");
+                    w.Line("// dz = dy: the loss was computed together with this layer's activation and gave dL/dz directly.");
+                else if (layer.Activation == Act.Softmax)
+                {
+                    w.Line("// dz = J_softmax dy per sample, J_softmax = diag(y) - y yᵀ; in place.");
+                    w.Line($"Activations.SoftmaxBackward<{T}>(dy.Slice(0, {length}), y.Slice(0, {length}), {outSize});");
+                }
+                else if (layer.Activation != Act.Linear)
+                {
+                    w.Line($"// dz = dy * {ActName(layer.Activation)}'(z), written in terms of the output y: {DerivativeText(layer.Activation)}; in place.");
+                    w.Line($"Activations.{SpanActivation(layer.Activation)}Backward<{T}>(dy.Slice(0, {length}), y.Slice(0, {length}));");
+                }
+                else
+                    w.Line("// dz = dy: linear activation.");
+                w.Line($"// dW += dzᵀ x, db += the column sums of dz: [{outSize}, {inSize}] += [{outSize}, n] x [n, {inSize}], samples in order.");
+                w.Line($"Gemm.DenseWeightGradient<{T}>(_gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {outSize}), dy, x, n, {inSize}, {outSize});");
+                if (dx)
+                {
+                    w.Line($"// dx = dz W: [n, {inSize}] = [n, {outSize}] x [{outSize}, {inSize}].");
+                    w.Line($"Gemm.DenseInputGradient<{T}>(dx, dy, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), n, {inSize}, {outSize});");
+                }
                 return;
             }
 

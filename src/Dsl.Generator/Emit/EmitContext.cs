@@ -7,8 +7,12 @@ namespace Dsl.Generator.Emit;
 /// <summary>What every emitter needs to know about the model: its scalar type, tensor offsets and buffer names.</summary>
 internal sealed class EmitContext
 {
-    /// <summary>Dense layers with at most this many multiply-adds per sample (inputs x units) are unrolled into scalar statements.</summary>
-    public const int UnrollThreshold = 256;
+    /// <summary>
+    /// Dense layers with at most this many multiply-adds per sample (inputs x units) are unrolled into scalar statements;
+    /// larger ones call <c>Gemm</c>. Measured (docs/perf-dense.md): unrolled code wins at 8 x 8 (64) by about 20%, the
+    /// kernels win from 16 x 8 (128) on, by 2.3x there and 5x at 16 x 16.
+    /// </summary>
+    public const int UnrollThreshold = 64;
 
     private readonly Dictionary<int, int> _weightOffsets = new();
     private readonly Dictionary<int, string> _outputs = new();

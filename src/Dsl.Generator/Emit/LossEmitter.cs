@@ -11,6 +11,11 @@ internal static class LossEmitter
         Loss.SumSquaredError => "per sample Σ (y - t)²",
         Loss.CrossEntropy => "per sample -Σ t log p",
         Loss.BinaryCrossEntropy => "per sample -(1/K) Σ [t log p + (1 - t) log(1 - p)]",
+        Loss.HalfSumSquaredError => "per sample 0.5 Σ (y - t)²",
+        Loss.KLDivergence => "per sample Σ t' log(t' / p'), t' and p' clipped to [1e-7, 1]",
+        Loss.Huber => "per sample (1/K) Σ h(y - t), h(e) = 0.5 e² for |e| ≤ 1, else |e| - 0.5",
+        Loss.Hinge => "per sample (1/K) Σ max(0, 1 - t y), a target of 0 read as -1",
+        Loss.NegativeLogLikelihood => "per sample -Σ t log max(p, 1e-7)",
         _ => loss.ToString(),
     };
 

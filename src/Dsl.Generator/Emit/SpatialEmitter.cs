@@ -20,7 +20,7 @@ internal static class SpatialEmitter
             w.Line($"public static int InChannels => {layer.InShape[0]}; public static int InHeight => {layer.InShape[1]}; public static int InWidth => {layer.InShape[2]};");
             w.Line($"public static int OutChannels => {layer.OutShape[0]}; public static int OutHeight => {layer.OutShape[1]}; public static int OutWidth => {layer.OutShape[2]};");
             w.Line($"public static int Kernel => {layer.Kernel}; public static int Stride => {layer.Stride}; public static int PadTop => {layer.PadTop}; public static int PadLeft => {layer.PadLeft};");
-            w.Line($"public static Dsl.Act Activation => Dsl.Act.{layer.Activation};");
+            w.Line($"public static global::Dsl.Act Activation => global::Dsl.Act.{layer.Activation};");
         }
     }
 

@@ -74,7 +74,7 @@ internal static class ShapeChecker
             else
             {
                 lossKind = (Loss)loss.EnumValue;
-                CheckLossFits(loss, lossKind, layers, specs, diagnostics);
+                CheckLossFits(loss, lossKind, layers, diagnostics);
             }
         }
 
@@ -102,7 +102,7 @@ internal static class ShapeChecker
         }
         if (ok && input.Ints.Aggregate(1L, (p, d) => p * d) * ShapeMath.TileSize > int.MaxValue)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, $"[{input.Display}]", "activation buffer (input size x 64 samples per tile)", int.MaxValue));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.TooLarge, input.Location, $"[{input.Display}]", $"activation buffer (input size x {ShapeMath.TileSize} samples per tile)", int.MaxValue));
             ok = false;
         }
         return ok ? input.Ints.ToEquatableArray() : null;
@@ -282,25 +282,58 @@ internal static class ShapeChecker
             ? new LayerSpec(index, LayerKind.Flatten, layer.Display, shape, new[] { ShapeMath.Size(shape) }.ToEquatableArray(), Act.Linear, 0, Init.GlorotUniform)
             : null;
 
-    private static void CheckLossFits(ParsedAttribute loss, Loss kind, List<ParsedAttribute> layers, List<LayerSpec> specs, List<DiagnosticInfo> diagnostics)
+    /// <summary>
+    /// DSL004 when the loss does not accept the last layer's activation, DSL019 for a probability loss on Sigmoid outputs.
+    /// CrossEntropy and BinaryCrossEntropy are fused with a Dense layer's Softmax / Sigmoid; KLDivergence and
+    /// NegativeLogLikelihood take the log of probabilities (Softmax; Sigmoid with a warning); Hinge needs scores that reach
+    /// -1 and 1 (Linear or Tanh, or a last layer without activation); the squared errors and Huber accept any output.
+    /// </summary>
+    private static void CheckLossFits(ParsedAttribute loss, Loss kind, List<ParsedAttribute> layers, List<DiagnosticInfo> diagnostics)
     {
-        Act? needed = kind switch
-        {
-            Loss.CrossEntropy => Act.Softmax,
-            Loss.BinaryCrossEntropy => Act.Sigmoid,
-            _ => null,
-        };
-        if (needed is null || layers.Count == 0) return;
+        if (layers.Count == 0) return;
         ParsedAttribute last = layers[layers.Count - 1];
-        string has;
-        if (last.Kind == AttributeNames.Conv) has = "is a convolution; add [Flatten] and a Dense output layer";
-        else if (last.Kind != AttributeNames.Dense) has = "has no activation";
-        else if (!Enum.IsDefined(typeof(Act), last.EnumValue)) return; // already DSL010
-        else if ((Act)last.EnumValue == needed) return;
-        else has = $"has activation {(Act)last.EnumValue}";
-        string fix = kind == Loss.CrossEntropy
-            ? "use Act.Softmax on the last layer, or Loss.BinaryCrossEntropy with Act.Sigmoid for independent outputs"
-            : "use Act.Sigmoid on the last layer, or Loss.CrossEntropy with Act.Softmax for exclusive classes";
-        diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossMismatch, loss.Location, kind, needed, $"layer {layers.Count} [{last.Display}]", has, fix));
+        string lastName = $"layer {layers.Count} [{last.Display}]";
+        bool weighted = last.Kind == AttributeNames.Dense || last.Kind == AttributeNames.Conv;
+        bool known = Enum.IsDefined(typeof(Act), last.EnumValue);
+        Act? act = weighted && known ? (Act)last.EnumValue : null;
+        string has = act is { } a ? $"has activation {a}" : "has no activation";
+
+        void Mismatch(string needed, string fix)
+            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LossMismatch, loss.Location, kind, needed, lastName, has, fix));
+
+        switch (kind)
+        {
+            case Loss.CrossEntropy:
+            case Loss.BinaryCrossEntropy:
+            {
+                Act needed = kind == Loss.CrossEntropy ? Act.Softmax : Act.Sigmoid;
+                if (last.Kind == AttributeNames.Conv) has = "is a convolution; add [Flatten] and a Dense output layer";
+                else if (last.Kind == AttributeNames.Dense && !known) return; // already DSL010
+                else if (act == needed) return;
+                Mismatch(needed.ToString(), kind == Loss.CrossEntropy
+                    ? "use Act.Softmax on the last layer, or Loss.BinaryCrossEntropy with Act.Sigmoid for independent outputs"
+                    : "use Act.Sigmoid on the last layer, or Loss.CrossEntropy with Act.Softmax for exclusive classes");
+                return;
+            }
+            case Loss.KLDivergence:
+            case Loss.NegativeLogLikelihood:
+                if (weighted && !known) return; // already DSL010
+                if (act == Act.Softmax) return;
+                if (act == Act.Sigmoid)
+                {
+                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ProbabilityLossOnSigmoid, loss.Location, kind, lastName));
+                    return;
+                }
+                Mismatch("Softmax", kind == Loss.KLDivergence
+                    ? "the divergence compares probability distributions: use Act.Softmax on the last layer"
+                    : "the loss takes the log of probabilities: use Act.Softmax on the last layer (Loss.CrossEntropy computes the same loss from its logits)");
+                return;
+            case Loss.Hinge:
+                if (!weighted || !known || act == Act.Linear || act == Act.Tanh) return;
+                Mismatch("Linear or Tanh", "hinge scores must reach -1 and 1 (targets 0/1 are read as -1/1): use Act.Linear or Act.Tanh on the last layer");
+                return;
+            default:
+                return; // the squared errors and Huber take any output
+        }
     }
 }

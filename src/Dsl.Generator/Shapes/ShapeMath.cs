@@ -6,7 +6,7 @@ namespace Dsl.Generator.Shapes;
 internal static class ShapeMath
 {
     /// <summary>Samples per tile of the generated code's activation buffers; sizes times this must fit an int.</summary>
-    public const int TileSize = 64;
+    public const int TileSize = 256;
 
     public static int Size(EquatableArray<int> shape)
     {

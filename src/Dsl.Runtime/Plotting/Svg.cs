@@ -35,16 +35,16 @@ public sealed class Svg
     public Svg Circle(double cx, double cy, double r, string fill, string stroke = "#000")
         => Append($"<circle cx=\"{F(cx)}\" cy=\"{F(cy)}\" r=\"{F(r)}\" fill=\"{fill}\" stroke=\"{stroke}\" stroke-width=\"0.6\"/>");
 
-    /// <summary>A straight line.</summary>
-    public Svg Line(double x1, double y1, double x2, double y2, string stroke, double width = 1)
-        => Append($"<line x1=\"{F(x1)}\" y1=\"{F(y1)}\" x2=\"{F(x2)}\" y2=\"{F(y2)}\" stroke=\"{stroke}\" stroke-width=\"{F(width)}\"/>");
+    /// <summary>A straight line; <paramref name="dash"/> is an SVG <c>stroke-dasharray</c> such as <c>"4 3"</c>.</summary>
+    public Svg Line(double x1, double y1, double x2, double y2, string stroke, double width = 1, string? dash = null)
+        => Append($"<line x1=\"{F(x1)}\" y1=\"{F(y1)}\" x2=\"{F(x2)}\" y2=\"{F(y2)}\" stroke=\"{stroke}\" stroke-width=\"{F(width)}\"{Dash(dash)}/>");
 
-    /// <summary>An open polyline through the given points.</summary>
-    public Svg Polyline(ReadOnlySpan<(double X, double Y)> points, string stroke, double width = 1.5)
+    /// <summary>An open polyline through the given points; <paramref name="dash"/> as for <see cref="Line"/>.</summary>
+    public Svg Polyline(ReadOnlySpan<(double X, double Y)> points, string stroke, double width = 1.5, string? dash = null)
     {
         var sb = new StringBuilder();
         foreach (var (x, y) in points) sb.Append(F(x)).Append(',').Append(F(y)).Append(' ');
-        return Append($"<polyline points=\"{sb.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{F(width)}\"/>");
+        return Append($"<polyline points=\"{sb.ToString().TrimEnd()}\" fill=\"none\" stroke=\"{stroke}\" stroke-width=\"{F(width)}\"{Dash(dash)}/>");
     }
 
     /// <summary>Text, with XML special characters escaped.</summary>
@@ -59,19 +59,8 @@ public sealed class Svg
     public void Save(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string? dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        string temp = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
-        {
-            File.WriteAllText(temp, ToString(), new UTF8Encoding(false));
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        byte[] bytes = new UTF8Encoding(false).GetBytes(ToString());
+        AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
     private Svg Append(string element)
@@ -82,7 +71,9 @@ public sealed class Svg
 
     private static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
 
-    private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+    private static string Dash(string? dash) => dash is null ? "" : $" stroke-dasharray=\"{Escape(dash)}\"";
+
+    private static string Escape(string s) => s.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
 }
 
 /// <summary>Pictures of a two-dimensional classifier: its decision regions over a grid, with the data on top.</summary>

@@ -7,27 +7,12 @@ using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
+using Dsl.Benchmarks.Workloads;
 using Dsl.Runtime;
 
 namespace Dsl.Benchmarks;
 
-/// <summary>
-/// Seed 000's convolutional network (samples/FashionCnn, workload W4). Its second pooling drops the last row and column
-/// of its 9x9 map, as in the seed's Keras model: warning DSL017, silenced in the project file.
-/// </summary>
-[Input(1, 28, 28)]
-[Conv(4, 5, Act.Tanh)]
-[Conv(8, 3, Act.Tanh)]
-[MaxPool(2)]
-[Conv(16, 3, Act.ReLU)]
-[MaxPool(2)]
-[Flatten]
-[Dense(128, Act.Tanh)]
-[Dense(10, Act.Softmax)]
-[Loss(Loss.CrossEntropy)]
-public partial class ConvBenchCnn;
-
-// The seed network's convolutions as the generator declares them (ConvBenchCnn's own structs are private to it).
+// The seed network's convolutions as the generator declares them (W4CnnNet's own structs are private to it).
 internal readonly struct CnnConv1 : IConvLayer
 {
     public static int InChannels => 1; public static int InHeight => 28; public static int InWidth => 28;
@@ -53,15 +38,16 @@ internal readonly struct CnnConv4 : IConvLayer
 }
 
 /// <summary>
-/// Workload W4: seed 000's CNN on a batch of 100 (an epoch of Fashion-MNIST is 600 such steps), at 1 and 2 worker
-/// threads: <c>TrainStep</c> with integer labels followed by SGD with Nesterov momentum, as the sample trains, and
-/// <c>Forward</c> on the batch.
+/// Workload W4's network (<see cref="W4CnnNet"/>, seed 000's CNN) on one fixed batch of 100 (an epoch of Fashion-MNIST
+/// is 600 such steps), at 1 and 2 worker threads: <c>TrainStep</c> with integer labels followed by SGD with Nesterov
+/// momentum, as the sample trains, and <c>Forward</c> on the batch. (W4CnnBenchmark times the same step on shuffled
+/// Fashion-MNIST batches at the default degree.)
 /// </summary>
 [Config(typeof(ConvConfig))]
 public class CnnBenchmarks
 {
     private const int Batch = 100;
-    private ConvBenchCnn _net = null!;
+    private W4CnnNet _net = null!;
     private Sgd<float> _sgd = null!;
     private float[] _inputs = null!, _outputs = null!;
     private int[] _labels = null!;
@@ -77,12 +63,12 @@ public class CnnBenchmarks
         _savedDegree = Workers.Degree;
         Workers.Degree = Threads;
         var random = new Random(1);
-        _inputs = new float[Batch * ConvBenchCnn.InputSize];
+        _inputs = new float[Batch * W4CnnNet.InputSize];
         for (int i = 0; i < _inputs.Length; i++) _inputs[i] = random.NextSingle();
         _labels = new int[Batch];
-        for (int s = 0; s < Batch; s++) _labels[s] = random.Next(ConvBenchCnn.OutputSize);
-        _outputs = new float[Batch * ConvBenchCnn.OutputSize];
-        _net = new ConvBenchCnn(seed: 0);
+        for (int s = 0; s < Batch; s++) _labels[s] = random.Next(W4CnnNet.OutputSize);
+        _outputs = new float[Batch * W4CnnNet.OutputSize];
+        _net = new W4CnnNet(seed: 0);
         _sgd = new Sgd<float>(_net, learningRate: 0.05, momentum: 0.9, nesterov: true);
     }
 

@@ -11,7 +11,7 @@ namespace Dsl.Runtime.Tests;
 [Collection(WorkersDegreeCollection.Name)]
 public class CnnThreadingTests
 {
-    private const int Batch = 100; // two tiles: 64 + 36
+    private const int Batch = SeedCnn.TileSize + 36; // two tiles, the second partial
 
     private static (float[] Inputs, int[] Labels) Data(int seed)
     {

@@ -22,13 +22,17 @@ internal static unsafe class PoolKernels
     /// <summary>Whether the vector path applies to <paramref name="g"/> for <typeparamref name="T"/> on this machine.</summary>
     public static bool Vectorised<T>(in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(T) == typeof(float) && g.Kernel == 2 && g.Stride == 2 && g.InSize <= 1 << 24
-           && (ConvSimd512<T>.IsSupported || ConvSimd256<T>.IsSupported);
+           && ConvSimd256<T>.IsSupported;
+
+    /// <summary>512-bit vectors where supported and the output rows hold more than 8 windows; 256-bit ones otherwise.</summary>
+    private static bool Wide<T>(in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+        => ConvSimd512<T>.IsSupported && g.OutWidth > Vector256<T>.Count;
 
     public static void MaxForward<T>(T* y, int* argmax, T* x, in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vectorised<T>(g))
         {
-            if (ConvSimd512<T>.IsSupported) MaxPool2<T, Vector512<T>, ConvSimd512<T>>.Forward(y, argmax, x, g);
+            if (Wide<T>(g)) MaxPool2<T, Vector512<T>, ConvSimd512<T>>.Forward(y, argmax, x, g);
             else MaxPool2<T, Vector256<T>, ConvSimd256<T>>.Forward(y, argmax, x, g);
             return;
         }
@@ -61,7 +65,7 @@ internal static unsafe class PoolKernels
     {
         if (Vectorised<T>(g))
         {
-            if (ConvSimd512<T>.IsSupported) MaxPool2<T, Vector512<T>, ConvSimd512<T>>.Backward(dx, dy, argmax, g);
+            if (Wide<T>(g)) MaxPool2<T, Vector512<T>, ConvSimd512<T>>.Backward(dx, dy, argmax, g);
             else MaxPool2<T, Vector256<T>, ConvSimd256<T>>.Backward(dx, dy, argmax, g);
             return;
         }

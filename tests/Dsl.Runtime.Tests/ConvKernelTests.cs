@@ -66,6 +66,15 @@ internal readonly struct WideKernel : IConvLayer
     public static Act Activation => Act.Softplus;
 }
 
+// 13 columns: five column blocks, and accumulators for all rows of a part would pass the 64 KB the kernels allow.
+internal readonly struct HugeKernel : IConvLayer
+{
+    public static int InChannels => 2; public static int InHeight => 20; public static int InWidth => 20;
+    public static int OutChannels => 3; public static int OutHeight => 8; public static int OutWidth => 8;
+    public static int Kernel => 13; public static int Stride => 1; public static int PadTop => 0; public static int PadLeft => 0;
+    public static Act Activation => Act.ReLU;
+}
+
 internal readonly struct SoftmaxMap : IConvLayer
 {
     public static int InChannels => 2; public static int InHeight => 8; public static int InWidth => 8;
@@ -114,6 +123,7 @@ public class ConvKernelTests
     [Fact] public void SamePaddingWithEvenKernel() => CheckBoth<SameEvenKernel>(direct: true);
     [Fact] public void SamePaddingWithFiveByFiveKernel() => CheckBoth<SameFive>(direct: true);
     [Fact] public void KernelWiderThanFiveColumns() => CheckBoth<WideKernel>(direct: true);
+    [Fact] public void KernelOfThirteen() => CheckBoth<HugeKernel>(direct: true);
     [Fact] public void SoftmaxOverTheSample() => CheckBoth<SoftmaxMap>(direct: true);
     [Fact] public void MapBetweenTheVectorWidths() => CheckBoth<BetweenVectorWidths>(direct: true);
     [Fact] public void StrideTwoTakesIm2Col() => CheckBoth<StrideTwo>(direct: false);

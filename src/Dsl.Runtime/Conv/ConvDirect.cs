@@ -459,12 +459,14 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         private static int FilterBlocks { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (F + FilterBlock - 1) / FilterBlock; }
         private static int ColumnBlocks { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (K + ColumnBlock - 1) / ColumnBlock; }
         /// <summary>
-        /// Kernel rows per part: all of them when there are at least two blocks of filters × channels per thread, else
-        /// one (more, smaller parts). Either way each weight's arithmetic is the same; only the grouping changes.
+        /// Kernel rows per part: all of them when there are at least two blocks of filters × channels per thread and
+        /// their accumulators fit in 64 KB of stack, else one (more, smaller parts). Either way each weight's arithmetic
+        /// is the same; only the grouping changes.
         /// </summary>
         public int RowsPerPart;
 
-        public static int RowsPerPartFor(int degree) => FilterBlocks * C >= 2 * degree ? K : 1;
+        public static int RowsPerPartFor(int degree)
+            => FilterBlocks * C >= 2 * degree && K * ColumnBlocks * 40 * S.Count * sizeof(T) <= 65536 ? K : 1;
 
         public static int Tasks(int rowsPerPart) => FilterBlocks * C * (K / rowsPerPart);
 

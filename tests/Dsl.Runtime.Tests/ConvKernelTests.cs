@@ -319,6 +319,15 @@ public class ConvKernelTests
         Assert.Contains("workspace", error.Message);
     }
 
+    [Fact]
+    public void WorkspaceTooLargeForAnArrayIsRejected()
+    {
+        if (!ConvKernels.UsesDirect<float, SeedL2>()) return; // the im2col workspace does not grow with the samples
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ConvKernels.WorkspaceLength<float, SeedL2>(1_000_000, training: true));
+        Assert.Contains("1000000 samples", error.Message);
+        Assert.Contains("[8 x 4 x 3 x 3]", error.Message);
+    }
+
     internal static T[] Random<T>(Random random, int length) where T : IFloatingPointIeee754<T>
     {
         var values = new T[length];

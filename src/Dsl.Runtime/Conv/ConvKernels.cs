@@ -42,7 +42,13 @@ public static class ConvKernels
         ArgumentOutOfRangeException.ThrowIfNegative(samples);
         if (!UsesDirect<T, TLayer>()) return 2 * ConvGrid<TLayer>.PatchMatrixLength;
         // Training: 16 more values, so that dL/dz can start on a 64-byte boundary wherever the buffer lies.
-        return samples * (ConvGrid<TLayer>.PaddedLength + (training ? ConvGrid<TLayer>.GradientLength : 0)) + (training ? 16 : 0);
+        long length = samples * ((long)ConvGrid<TLayer>.PaddedLength + (training ? ConvGrid<TLayer>.GradientLength : 0)) + (training ? 16 : 0);
+        if (length > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples,
+                $"The workspace of a [{TLayer.OutChannels} x {TLayer.InChannels} x {TLayer.Kernel} x {TLayer.Kernel}] convolution on a " +
+                $"[{TLayer.InChannels}, {TLayer.InHeight}, {TLayer.InWidth}] map for {samples} samples would hold {length} values, " +
+                $"more than an array can ({Array.MaxLength}).");
+        return (int)length;
     }
 
     /// <summary>Whether this machine runs <typeparamref name="TLayer"/> with the direct SIMD kernels (else im2col).</summary>

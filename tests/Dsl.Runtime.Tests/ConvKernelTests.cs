@@ -66,12 +66,30 @@ internal readonly struct WideKernel : IConvLayer
     public static Act Activation => Act.Softplus;
 }
 
+// 13 columns: five column blocks, and accumulators for all rows of a part would pass the 64 KB the kernels allow.
+internal readonly struct HugeKernel : IConvLayer
+{
+    public static int InChannels => 2; public static int InHeight => 20; public static int InWidth => 20;
+    public static int OutChannels => 3; public static int OutHeight => 8; public static int OutWidth => 8;
+    public static int Kernel => 13; public static int Stride => 1; public static int PadTop => 0; public static int PadLeft => 0;
+    public static Act Activation => Act.ReLU;
+}
+
 internal readonly struct SoftmaxMap : IConvLayer
 {
     public static int InChannels => 2; public static int InHeight => 8; public static int InWidth => 8;
     public static int OutChannels => 2; public static int OutHeight => 6; public static int OutWidth => 6;
     public static int Kernel => 3; public static int Stride => 1; public static int PadTop => 0; public static int PadLeft => 0;
     public static Act Activation => Act.Softmax;
+}
+
+// Output span 8: on AVX-512 machines this one runs on 256-bit vectors (16 lanes do not fit, 8 do).
+internal readonly struct BetweenVectorWidths : IConvLayer
+{
+    public static int InChannels => 2; public static int InHeight => 4; public static int InWidth => 5;
+    public static int OutChannels => 3; public static int OutHeight => 2; public static int OutWidth => 3;
+    public static int Kernel => 3; public static int Stride => 1; public static int PadTop => 0; public static int PadLeft => 0;
+    public static Act Activation => Act.Tanh;
 }
 
 internal readonly struct StrideTwo : IConvLayer
@@ -105,7 +123,9 @@ public class ConvKernelTests
     [Fact] public void SamePaddingWithEvenKernel() => CheckBoth<SameEvenKernel>(direct: true);
     [Fact] public void SamePaddingWithFiveByFiveKernel() => CheckBoth<SameFive>(direct: true);
     [Fact] public void KernelWiderThanFiveColumns() => CheckBoth<WideKernel>(direct: true);
+    [Fact] public void KernelOfThirteen() => CheckBoth<HugeKernel>(direct: true);
     [Fact] public void SoftmaxOverTheSample() => CheckBoth<SoftmaxMap>(direct: true);
+    [Fact] public void MapBetweenTheVectorWidths() => CheckBoth<BetweenVectorWidths>(direct: true);
     [Fact] public void StrideTwoTakesIm2Col() => CheckBoth<StrideTwo>(direct: false);
     [Fact] public void MapSmallerThanAVectorTakesIm2Col() => CheckBoth<TinyMap>(direct: false);
 
@@ -297,6 +317,15 @@ public class ConvKernelTests
         error = Assert.Throws<ArgumentException>(() =>
             ConvKernels.Backward<float, SeedL1>(default, new float[100], new float[4], new float[2304], new float[784], new float[2304], w, 1, new float[10]));
         Assert.Contains("workspace", error.Message);
+    }
+
+    [Fact]
+    public void WorkspaceTooLargeForAnArrayIsRejected()
+    {
+        if (!ConvKernels.UsesDirect<float, SeedL2>()) return; // the im2col workspace does not grow with the samples
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => ConvKernels.WorkspaceLength<float, SeedL2>(1_000_000, training: true));
+        Assert.Contains("1000000 samples", error.Message);
+        Assert.Contains("[8 x 4 x 3 x 3]", error.Message);
     }
 
     internal static T[] Random<T>(Random random, int length) where T : IFloatingPointIeee754<T>

@@ -396,30 +396,33 @@ internal static unsafe class ConvDirect<T, TV, S, L>
             if (!ConvActivation.IsElementwise(L.Activation))
                 ConvActivation.BackwardWhole(L.Activation, new Span<T>(dy, outSize), new ReadOnlySpan<T>(y, outSize));
             // Each filter's region is written whole: zeros above, each output row followed by zeros to the grid's width
-            // (a row's last vector runs into the next row, which is written after it), zeros below.
-            int gw = Gw, filled = margin + oh * gw;
+            // (a row's last vector runs into the next row, which is written after it), zeros below. The masks of a row's
+            // partial vectors are the same for every row; the sample's dL/db share is the sum of the vectors written.
+            int gw = Gw, filled = margin + oh * gw, chunks = (gw + lanes - 1) / lanes;
+            T* masks = stackalloc T[chunks * lanes];
+            for (int i = 0; i < chunks; i++) S.Store(masks + i * lanes, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(ow - i * lanes))));
             for (int f = 0; f < F; f++)
             {
                 T* region = dz + f * dzStride;
                 for (int i = 0; i < margin; i += lanes) S.Store(region + i, S.Zero);
                 T* row = region + margin;
+                TV sum = S.Zero;
                 for (int oy = 0; oy < oh; oy++, dy += ow, y += ow, row += gw)
-                    for (int ox = 0; ox < gw; ox += lanes)
+                    for (int ox = 0, i = 0; ox < gw; ox += lanes, i++)
                     {
+                        TV d;
                         if (ox + lanes <= ow)
-                            S.Store(row + ox, ConvActivation.Backward<TV, T, S>(L.Activation, S.Load(dy + ox), S.Load(y + ox)));
+                            d = ConvActivation.Backward<TV, T, S>(L.Activation, S.Load(dy + ox), S.Load(y + ox));
                         else
                         {
-                            TV valid = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(ow - ox)));
-                            TV d = ConvActivation.Backward<TV, T, S>(L.Activation, S.MaskLoad(dy + ox, valid), S.MaskLoad(y + ox, valid));
-                            S.Store(row + ox, S.And(d, valid));
+                            TV valid = S.Load(masks + i * lanes);
+                            d = S.And(ConvActivation.Backward<TV, T, S>(L.Activation, S.MaskLoad(dy + ox, valid), S.MaskLoad(y + ox, valid)), valid);
                         }
+                        S.Store(row + ox, d);
+                        sum = S.Add(sum, d);
                     }
                 for (int i = filled; i + lanes <= dzStride; i += lanes) S.Store(region + i, S.Zero);
                 S.Store(region + dzStride - lanes, S.Zero); // dzStride >= filled + 16: this ends the region exactly
-                // The sample's dL/db share: the filter's dz summed over its rows (the extra columns are zeros).
-                TV sum = S.Zero;
-                for (int q = 0; q < oh * gw; q += lanes) sum = S.Add(sum, S.Load(region + margin + q));
                 dz[F * dzStride + f] = S.Sum(sum);
             }
             if (Dx == null) return;
@@ -456,12 +459,14 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         private static int FilterBlocks { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (F + FilterBlock - 1) / FilterBlock; }
         private static int ColumnBlocks { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (K + ColumnBlock - 1) / ColumnBlock; }
         /// <summary>
-        /// Kernel rows per part: all of them when there are at least two blocks of filters × channels per thread, else
-        /// one (more, smaller parts). Either way each weight's arithmetic is the same; only the grouping changes.
+        /// Kernel rows per part: all of them when there are at least two blocks of filters × channels per thread and
+        /// their accumulators fit in 64 KB of stack, else one (more, smaller parts). Either way each weight's arithmetic
+        /// is the same; only the grouping changes.
         /// </summary>
         public int RowsPerPart;
 
-        public static int RowsPerPartFor(int degree) => FilterBlocks * C >= 2 * degree ? K : 1;
+        public static int RowsPerPartFor(int degree)
+            => FilterBlocks * C >= 2 * degree && K * ColumnBlocks * 40 * S.Count * sizeof(T) <= 65536 ? K : 1;
 
         public static int Tasks(int rowsPerPart) => FilterBlocks * C * (K / rowsPerPart);
 

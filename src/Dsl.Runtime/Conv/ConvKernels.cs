@@ -42,16 +42,26 @@ public static class ConvKernels
         ArgumentOutOfRangeException.ThrowIfNegative(samples);
         if (!UsesDirect<T, TLayer>()) return 2 * ConvGrid<TLayer>.PatchMatrixLength;
         // Training: 16 more values, so that dL/dz can start on a 64-byte boundary wherever the buffer lies.
-        return samples * (ConvGrid<TLayer>.PaddedLength + (training ? ConvGrid<TLayer>.GradientLength : 0)) + (training ? 16 : 0);
+        long length = samples * ((long)ConvGrid<TLayer>.PaddedLength + (training ? ConvGrid<TLayer>.GradientLength : 0)) + (training ? 16 : 0);
+        if (length > Array.MaxLength)
+            throw new ArgumentOutOfRangeException(nameof(samples), samples,
+                $"The workspace of a [{TLayer.OutChannels} x {TLayer.InChannels} x {TLayer.Kernel} x {TLayer.Kernel}] convolution on a " +
+                $"[{TLayer.InChannels}, {TLayer.InHeight}, {TLayer.InWidth}] map for {samples} samples would hold {length} values, " +
+                $"more than an array can ({Array.MaxLength}).");
+        return (int)length;
     }
 
     /// <summary>Whether this machine runs <typeparamref name="TLayer"/> with the direct SIMD kernels (else im2col).</summary>
     public static bool UsesDirect<T, TLayer>() where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
-    {
-        // The same tests, in the same order, as the dispatch in Forward and Backward.
-        if (ConvSimd512<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector512<T>.Count)) return true;
-        return ConvSimd256<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector256<T>.Count);
-    }
+        => UsesDirect512<T, TLayer>() || UsesDirect256<T, TLayer>();
+
+    /// <summary>The direct kernels on 512-bit vectors: AVX-512, and a vector fits the layer's spans.</summary>
+    private static bool UsesDirect512<T, TLayer>() where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
+        => ConvSimd512<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector512<T>.Count);
+
+    /// <summary>The direct kernels on 256-bit vectors: AVX2 without AVX-512, or a map too small for 512 bits.</summary>
+    private static bool UsesDirect256<T, TLayer>() where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
+        => !UsesDirect512<T, TLayer>() && ConvSimd256<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector256<T>.Count);
 
     /// <summary>
     /// Forward for <paramref name="n"/> samples: <c>y[s, f, oy, ox] = act(b[f] + Σ_{c,ky,kx} w[f, c, ky, kx] ·
@@ -69,9 +79,9 @@ public static class ConvKernels
     {
         Check<T, TLayer>(y.Length, x.Length, weight.Length, bias.Length, n);
         if (n == 0) return;
-        if (ConvSimd512<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector512<T>.Count))
+        if (UsesDirect512<T, TLayer>())
             ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Forward(y, x, weight, bias, n, workspace);
-        else if (ConvSimd256<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector256<T>.Count))
+        else if (UsesDirect256<T, TLayer>())
             ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Forward(y, x, weight, bias, n, workspace);
         else
             ConvIm2Col.Forward<T, TLayer>(y, x, weight, bias, n, workspace);
@@ -102,9 +112,9 @@ public static class ConvKernels
         if (dWeight.Length != weight.Length) throw new ArgumentException($"dWeight holds {dWeight.Length} values, expected {weight.Length}.", nameof(dWeight));
         if (!dx.IsEmpty && dx.Length < n * ConvGrid<TLayer>.InSize) throw new ArgumentException($"dx holds {dx.Length} values, but {n} samples need {n * ConvGrid<TLayer>.InSize}.", nameof(dx));
         if (n == 0) return;
-        if (ConvSimd512<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector512<T>.Count))
+        if (UsesDirect512<T, TLayer>())
             ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
-        else if (ConvSimd256<T>.IsSupported && ConvGrid<TLayer>.Fits(Vector256<T>.Count))
+        else if (UsesDirect256<T, TLayer>())
             ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
         else
             ConvIm2Col.Backward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n, workspace);

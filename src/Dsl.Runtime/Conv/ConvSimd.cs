@@ -88,14 +88,17 @@ internal unsafe interface IConvSimd<TV, T>
     /// <summary>The lanes' sum, reduced in a fixed order (halves added pairwise down to one lane).</summary>
     static abstract T Sum(TV v);
 
-    /// <summary>Lanes 2i and 2i + 1 exchanged.</summary>
-    static abstract TV SwapPairs(TV v);
+    /// <summary>Float only: the even lanes of <paramref name="a"/> then <paramref name="b"/> read as one vector of twice the length.</summary>
+    static abstract TV Even(TV a, TV b);
 
-    /// <summary>The even lanes 0, 2, 4, ... moved to the low half (the high half is unspecified).</summary>
-    static abstract TV EvenToLow(TV v);
+    /// <summary>Float only: the odd lanes of <paramref name="a"/> then <paramref name="b"/> read as one vector of twice the length.</summary>
+    static abstract TV Odd(TV a, TV b);
 
-    /// <summary>Each lane i of the low half copied to lanes 2i and 2i + 1.</summary>
-    static abstract TV LowToPairs(TV v);
+    /// <summary>Float only: the first half of <c>e0, o0, e1, o1, ...</c> (the inverse of <see cref="Even"/> and <see cref="Odd"/>).</summary>
+    static abstract TV InterleaveLow(TV even, TV odd);
+
+    /// <summary>Float only: the second half of <c>e0, o0, e1, o1, ...</c>.</summary>
+    static abstract TV InterleaveHigh(TV even, TV odd);
 
     /// <summary>Float only: the first <paramref name="count"/> lanes, rounded to integers, stored as <c>int</c>.</summary>
     static abstract void StoreInt32(int* p, TV v, int count);
@@ -171,29 +174,36 @@ internal readonly unsafe struct ConvSimd512<T> : IConvSimd<Vector512<T>, T> wher
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> SwapPairs(Vector512<T> v)
-        => typeof(T) == typeof(float)
-            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14)).As<float, T>()
-            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(1L, 0, 3, 2, 5, 4, 7, 6)).As<double, T>();
+    private static Vector512<T> Permute(Vector512<T> a, Vector512<int> indices, Vector512<T> b)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("Two-vector permutes are for float vectors.");
+        return Avx512F.PermuteVar16x32x2(a.AsSingle(), indices, b.AsSingle()).As<float, T>();
+    }
+
+    // The index vectors are constants in the code (static readonly fields of a generic type would cost a class
+    // initialisation check inside the loops).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Even(Vector512<T> a, Vector512<T> b)
+        => Permute(a, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> EvenToLow(Vector512<T> v)
-        => typeof(T) == typeof(float)
-            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15)).As<float, T>()
-            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(0L, 2, 4, 6, 1, 3, 5, 7)).As<double, T>();
+    public static Vector512<T> Odd(Vector512<T> a, Vector512<T> b)
+        => Permute(a, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<T> LowToPairs(Vector512<T> v)
-        => typeof(T) == typeof(float)
-            ? Vector512.Shuffle(v.AsSingle(), Vector512.Create(0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7)).As<float, T>()
-            : Vector512.Shuffle(v.AsDouble(), Vector512.Create(0L, 0, 1, 1, 2, 2, 3, 3)).As<double, T>();
+    public static Vector512<T> InterleaveLow(Vector512<T> even, Vector512<T> odd)
+        => Permute(even, Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), odd);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> InterleaveHigh(Vector512<T> even, Vector512<T> odd)
+        => Permute(even, Vector512.Create(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), odd);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreInt32(int* p, Vector512<T> v, int count)
     {
         if (typeof(T) != typeof(float)) throw new NotSupportedException("StoreInt32 is for float vectors.");
         Vector512<int> mask = Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(count));
-        Avx512F.MaskStore(p, mask, Vector512.ConvertToInt32(v.AsSingle()));
+        Avx512F.MaskStore(p, mask, Vector512.ConvertToInt32Native(v.AsSingle())); // exact small integers: no saturation needed
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -274,29 +284,44 @@ internal readonly unsafe struct ConvSimd256<T> : IConvSimd<Vector256<T>, T> wher
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> SwapPairs(Vector256<T> v)
-        => typeof(T) == typeof(float)
-            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(1, 0, 3, 2, 5, 4, 7, 6)).As<float, T>()
-            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(1L, 0, 3, 2)).As<double, T>();
+    public static Vector256<T> Even(Vector256<T> a, Vector256<T> b)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("Two-vector permutes are for float vectors.");
+        // Within each 128-bit half: a0 a2 b0 b2 | a4 a6 b4 b6; then the 64-bit quarters reordered.
+        Vector256<float> mixed = Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b10_00_10_00);
+        return Avx2.Permute4x64(mixed.AsDouble(), 0b11_01_10_00).As<double, T>();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> EvenToLow(Vector256<T> v)
-        => typeof(T) == typeof(float)
-            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7)).As<float, T>()
-            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(0L, 2, 1, 3)).As<double, T>();
+    public static Vector256<T> Odd(Vector256<T> a, Vector256<T> b)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("Two-vector permutes are for float vectors.");
+        Vector256<float> mixed = Avx.Shuffle(a.AsSingle(), b.AsSingle(), 0b11_01_11_01);
+        return Avx2.Permute4x64(mixed.AsDouble(), 0b11_01_10_00).As<double, T>();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<T> LowToPairs(Vector256<T> v)
-        => typeof(T) == typeof(float)
-            ? Vector256.Shuffle(v.AsSingle(), Vector256.Create(0, 0, 1, 1, 2, 2, 3, 3)).As<float, T>()
-            : Vector256.Shuffle(v.AsDouble(), Vector256.Create(0L, 0, 1, 1)).As<double, T>();
+    public static Vector256<T> InterleaveLow(Vector256<T> even, Vector256<T> odd)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("Two-vector permutes are for float vectors.");
+        Vector256<float> low = Avx.UnpackLow(even.AsSingle(), odd.AsSingle()), high = Avx.UnpackHigh(even.AsSingle(), odd.AsSingle());
+        return Avx.Permute2x128(low, high, 0x20).As<float, T>();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> InterleaveHigh(Vector256<T> even, Vector256<T> odd)
+    {
+        if (typeof(T) != typeof(float)) throw new NotSupportedException("Two-vector permutes are for float vectors.");
+        Vector256<float> low = Avx.UnpackLow(even.AsSingle(), odd.AsSingle()), high = Avx.UnpackHigh(even.AsSingle(), odd.AsSingle());
+        return Avx.Permute2x128(low, high, 0x31).As<float, T>();
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void StoreInt32(int* p, Vector256<T> v, int count)
     {
         if (typeof(T) != typeof(float)) throw new NotSupportedException("StoreInt32 is for float vectors.");
         Vector256<int> mask = Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(count));
-        Avx2.MaskStore(p, mask, Vector256.ConvertToInt32(v.AsSingle()));
+        Avx2.MaskStore(p, mask, Vector256.ConvertToInt32Native(v.AsSingle()));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

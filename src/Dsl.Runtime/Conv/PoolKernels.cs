@@ -11,10 +11,9 @@ namespace Dsl.Runtime;
 /// the number of threads).
 /// </summary>
 /// <remarks>
-/// The common 2x2 window with stride 2 in float runs on vectors: a row's values and their neighbours (lanes swapped in
-/// pairs) are compared within each window row, then the two rows, and the even lanes hold the results; the backward
-/// pass expands each gradient and its recorded index back to the window's pairs of lanes and keeps it where the index
-/// matches. Every other window, stride and double precision take the scalar loops.
+/// The common 2x2 window with stride 2 in float runs on vectors: each input row pair is split into even and odd
+/// columns (two-vector permutes), so one vector holds one value of each of 16 (AVX-512) or 8 (AVX2) windows; the
+/// backward pass compares each recorded index with the four positions of its window and interleaves the results back. Every other window, stride and double precision take the scalar loops.
 /// Ties go to the first value in reading order, as in PyTorch; a NaN wins over any number and the first NaN over
 /// later ones (PyTorch propagates NaN).
 /// </remarks>
@@ -23,13 +22,17 @@ internal static unsafe class PoolKernels
     /// <summary>Whether the vector path applies to <paramref name="g"/> for <typeparamref name="T"/> on this machine.</summary>
     public static bool Vectorised<T>(in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
         => typeof(T) == typeof(float) && g.Kernel == 2 && g.Stride == 2 && g.InSize <= 1 << 24
-           && (ConvSimd512<T>.IsSupported || ConvSimd256<T>.IsSupported);
+           && ConvSimd256<T>.IsSupported;
+
+    /// <summary>512-bit vectors where supported and the output rows hold more than 8 windows; 256-bit ones otherwise.</summary>
+    private static bool Wide<T>(in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
+        => ConvSimd512<T>.IsSupported && g.OutWidth > Vector256<T>.Count;
 
     public static void MaxForward<T>(T* y, int* argmax, T* x, in SpatialGeometry g) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Vectorised<T>(g))
         {
-            if (ConvSimd512<T>.IsSupported) MaxPool2<T, Vector512<T>, ConvSimd512<T>>.Forward(y, argmax, x, g);
+            if (Wide<T>(g)) MaxPool2<T, Vector512<T>, ConvSimd512<T>>.Forward(y, argmax, x, g);
             else MaxPool2<T, Vector256<T>, ConvSimd256<T>>.Forward(y, argmax, x, g);
             return;
         }
@@ -62,7 +65,7 @@ internal static unsafe class PoolKernels
     {
         if (Vectorised<T>(g))
         {
-            if (ConvSimd512<T>.IsSupported) MaxPool2<T, Vector512<T>, ConvSimd512<T>>.Backward(dx, dy, argmax, g);
+            if (Wide<T>(g)) MaxPool2<T, Vector512<T>, ConvSimd512<T>>.Backward(dx, dy, argmax, g);
             else MaxPool2<T, Vector256<T>, ConvSimd256<T>>.Backward(dx, dy, argmax, g);
             return;
         }
@@ -114,33 +117,38 @@ internal static unsafe class MaxPool2<T, TV, S>
     where S : IConvSimd<TV, T>
 {
     /// <summary>
-    /// One sample: for each window, the later of two values wins when it is greater, or when it is NaN and the earlier is
-    /// not; the window's first row is decided first, then its second row against the first.
+    /// One sample: the window's four values come from two rows, each split into its even and odd columns (one vector of
+    /// windows each); the later of two values wins when it is greater, or when it is NaN and the earlier is not; the
+    /// window's first row is decided first, then its second row against the first.
     /// </summary>
     public static void Forward(T* y, int* argmax, T* x, in SpatialGeometry g)
     {
-        int lanes = S.Count, half = lanes / 2, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
-        TV swapped = S.SwapPairs(S.Indices);
-        for (int c = 0; c < g.InChannels; c++)
-            for (int oy = 0; oy < oh; oy++)
-            {
-                int top = (c * h + 2 * oy) * w;
-                T* outRow = y + (c * oh + oy) * ow;
-                int* indexRow = argmax + (c * oh + oy) * ow;
-                for (int ox = 0; ox < ow; ox += half)
+        int lanes = S.Count, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        TV twice = S.Add(S.Indices, S.Indices), one = S.Broadcast(T.One), width = S.Broadcast(T.CreateTruncating(w));
+        for (int ox = 0; ox < ow; ox += lanes)
+        {
+            // The masks depend on the columns only: the same for every row of every channel.
+            int columns = w - 2 * ox, count = Math.Min(lanes, ow - ox); // input columns left in the row, windows here
+            TV load0 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns)));
+            TV load1 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns - lanes)));
+            TV store = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count)));
+            for (int c = 0; c < g.InChannels; c++)
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    int count = Math.Min(half, ow - ox), first = top + 2 * ox;
-                    TV load = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(w - 2 * ox)));
-                    TV a = S.MaskLoad(x + first, load), b = S.MaskLoad(x + first + w, load);
-                    TV at = S.Broadcast(T.CreateTruncating(first)), below = S.Broadcast(T.CreateTruncating(first + w));
-                    // Within each row: lane 2i holds the window's left value, its swapped copy the right one.
-                    TV upper = Pick(a, S.SwapPairs(a), S.Add(at, S.Indices), S.Add(at, swapped), out TV upperIndex);
-                    TV lower = Pick(b, S.SwapPairs(b), S.Add(below, S.Indices), S.Add(below, swapped), out TV lowerIndex);
-                    TV max = Pick(upper, lower, upperIndex, lowerIndex, out TV index);
-                    S.MaskStore(outRow + ox, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count))), S.EvenToLow(max));
-                    S.StoreInt32(indexRow + ox, S.EvenToLow(index), count);
+                    int first = (c * h + 2 * oy) * w + 2 * ox;
+                    T* upper = x + first, lower = upper + w;
+                    TV a0 = S.MaskLoad(upper, load0), a1 = S.MaskLoad(upper + lanes, load1);
+                    TV b0 = S.MaskLoad(lower, load0), b1 = S.MaskLoad(lower + lanes, load1);
+                    TV left = S.Add(S.Broadcast(T.CreateTruncating(first)), twice); // index of each window's top-left value
+                    TV best = Pick(S.Even(a0, a1), S.Odd(a0, a1), left, S.Add(left, one), out TV bestIndex);
+                    TV leftBelow = S.Add(left, width);
+                    TV below = Pick(S.Even(b0, b1), S.Odd(b0, b1), leftBelow, S.Add(leftBelow, one), out TV belowIndex);
+                    TV max = Pick(best, below, bestIndex, belowIndex, out TV index);
+                    int o = (c * oh + oy) * ow + ox;
+                    S.MaskStore(y + o, store, max);
+                    S.StoreInt32(argmax + o, index, count);
                 }
-            }
+        }
     }
 
     /// <summary><c>later</c> where it beats <c>earlier</c> (greater, or NaN against a number), else <c>earlier</c>; the same for the indices.</summary>
@@ -155,27 +163,34 @@ internal static unsafe class MaxPool2<T, TV, S>
     /// <summary>One sample: each input gets the gradient of the window that chose it, and zero if none did.</summary>
     public static void Backward(T* dx, T* dy, int* argmax, in SpatialGeometry g)
     {
-        int lanes = S.Count, half = lanes / 2, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
-        for (int c = 0; c < g.InChannels; c++)
+        int lanes = S.Count, h = g.InHeight, w = g.InWidth, oh = g.OutHeight, ow = g.OutWidth;
+        TV twice = S.Add(S.Indices, S.Indices), one = S.Broadcast(T.One), width = S.Broadcast(T.CreateTruncating(w));
+        // Each window row's two input rows, from the same gradients and indices; the columns past the last window (an
+        // odd width) get the zeros of the gradients loaded past the row's end. The masks depend on the columns only.
+        for (int ox = 0; ox < (w + 1) / 2; ox += lanes)
         {
-            for (int oy = 0; oy < oh; oy++)
-            {
-                // The window row's two input rows, from the same gradients and indices.
-                int start = (c * h + 2 * oy) * w;
-                T* gradients = dy + (c * oh + oy) * ow;
-                int* indices = argmax + (c * oh + oy) * ow;
-                for (int ix = 0; ix < w; ix += lanes)
+            int count = Math.Clamp(ow - ox, 0, lanes), columns = w - 2 * ox;
+            TV load = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count)));
+            TV store0 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns)));
+            TV store1 = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(columns - lanes)));
+            for (int c = 0; c < g.InChannels; c++)
+                for (int oy = 0; oy < oh; oy++)
                 {
-                    int count = Math.Clamp(ow - ix / 2, 0, half); // outputs whose windows cover these columns
-                    TV d = S.LowToPairs(S.MaskLoad(gradients + ix / 2, S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(count)))));
-                    TV chosen = S.LowToPairs(S.LoadInt32(indices + ix / 2, count));
-                    TV upper = S.Add(S.Broadcast(T.CreateTruncating(start + ix)), S.Indices);
-                    TV store = S.LessThan(S.Indices, S.Broadcast(T.CreateTruncating(w - ix)));
-                    S.MaskStore(dx + start + ix, store, S.And(d, S.EqualsTo(chosen, upper)));
-                    S.MaskStore(dx + start + w + ix, store, S.And(d, S.EqualsTo(chosen, S.Add(upper, S.Broadcast(T.CreateTruncating(w))))));
+                    int first = (c * h + 2 * oy) * w + 2 * ox, o = (c * oh + oy) * ow + ox;
+                    TV d = S.MaskLoad(dy + o, load);
+                    TV chosen = S.LoadInt32(argmax + o, count);
+                    TV left = S.Add(S.Broadcast(T.CreateTruncating(first)), twice);
+                    TV leftBelow = S.Add(left, width);
+                    TV e = S.And(d, S.EqualsTo(chosen, left)), odd = S.And(d, S.EqualsTo(chosen, S.Add(left, one)));
+                    S.MaskStore(dx + first, store0, S.InterleaveLow(e, odd));
+                    S.MaskStore(dx + first + lanes, store1, S.InterleaveHigh(e, odd));
+                    e = S.And(d, S.EqualsTo(chosen, leftBelow));
+                    odd = S.And(d, S.EqualsTo(chosen, S.Add(leftBelow, one)));
+                    S.MaskStore(dx + first + w, store0, S.InterleaveLow(e, odd));
+                    S.MaskStore(dx + first + w + lanes, store1, S.InterleaveHigh(e, odd));
                 }
-            }
-            if (h > 2 * oh) new Span<T>(dx + (c * h + 2 * oh) * w, (h - 2 * oh) * w).Clear(); // rows no window reads
         }
+        if (h > 2 * oh) // rows no window reads
+            for (int c = 0; c < g.InChannels; c++) new Span<T>(dx + (c * h + 2 * oh) * w, (h - 2 * oh) * w).Clear();
     }
 }

@@ -75,22 +75,24 @@ internal static class SideBySideCommand
             if (s is null) series.Add(s = new Series(workload, implementation, threads, isDsl));
             return s;
         }
-        string dslThreads = $"up to {Environment.ProcessorCount}";
+        // The runtime's choice: all cores unless DSL_THREADS says otherwise (where the runtime reads that variable).
+        string? pinned = Environment.GetEnvironmentVariable("DSL_THREADS");
+        string dslThreads = string.IsNullOrWhiteSpace(pinned) ? $"up to {Environment.ProcessorCount}" : $"DSL_THREADS={pinned.Trim()}";
         foreach (WorkloadSpec workload in options.Workloads) Get(workload, "Dsl", dslThreads, true);
 
         for (int round = 0; round < options.Repeats; round++)
         {
             foreach (WorkloadSpec workload in options.Workloads)
             {
-                var runs = new List<(string Name, Action Run)>
+                var runs = new List<Action>
                 {
-                    ("Dsl", () => Record(log, round, options.Repeats, workload, "Dsl", Get(workload, "Dsl", dslThreads, true), dsl.Measure(workload))),
+                    () => Record(log, round, options.Repeats, workload, "Dsl", Get(workload, "Dsl", dslThreads, true), dsl.Measure(workload)),
                 };
                 if (peers is not null && (!workload.NeedsFashion || peersHaveData))
                     foreach (PeerConfig peer in options.PeersFor(workload))
-                        runs.Add((peer.ToString(), () => RunPeer(log, round, options.Repeats, peers, workload, peer, Get)));
+                        runs.Add(() => RunPeer(log, round, options.Repeats, peers, workload, peer, Get));
                 int shift = round % runs.Count;
-                foreach (var (_, run) in runs.Skip(shift).Concat(runs.Take(shift))) run();
+                foreach (Action run in runs.Skip(shift).Concat(runs.Take(shift))) run();
             }
         }
 

@@ -8,6 +8,7 @@ using System.Runtime.Intrinsics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Dsl.Benchmarks.Workloads;
+using Dsl.Runtime.Data;
 
 namespace Dsl.Benchmarks.SideBySide;
 
@@ -56,7 +57,9 @@ internal static class SideBySideCommand
                 log.WriteLine($"Cannot load Fashion-MNIST: {e.Message}");
                 return 2;
             }
-            log.WriteLine($"Data: {fashion.Location.Description} in {fashion.Location.Directory}");
+            log.WriteLine(fashion.Location.Source == FashionMnistSource.Explicit
+                ? $"Data: {fashion.Location.Description}"
+                : $"Data: {fashion.Location.Description} in {fashion.Location.Directory}");
         }
 
         PeerRunner? peers = options.Peers == PeerChoice.None
@@ -141,7 +144,10 @@ internal static class SideBySideCommand
             $"Rounds: {options.Repeats}, each timing one unit of every implementation in turn (order rotated each round); " +
             $"Dsl in this process after one warm-up per workload, each peer in a fresh process after its own warm-up",
         };
-        if (fashion is not null) header.Add($"Data: {fashion.Location.Description}");
+        if (fashion is not null)
+            header.Add(fashion.IsFull
+                ? $"Data: {fashion.Location.Description}"
+                : $"Data: {fashion.Location.Description}. **Not the full set: an epoch here is {fashion.Train.Count} images, not {FashionSet.FullTrainCount}; W2-W4 are not comparable with the targets.**");
         header.Add(peers is null
             ? "Peers: not run"
             : $"Peers: {peers.Description}; OPENBLAS_CORETYPE={options.OpenBlasCoreType}, OMP_WAIT_POLICY=PASSIVE at 2 threads");

@@ -8,6 +8,7 @@ using System.Runtime.Intrinsics;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Dsl.Benchmarks.Workloads;
+using Dsl.Runtime.Data;
 
 namespace Dsl.Benchmarks.SideBySide;
 
@@ -56,7 +57,9 @@ internal static class SideBySideCommand
                 log.WriteLine($"Cannot load Fashion-MNIST: {e.Message}");
                 return 2;
             }
-            log.WriteLine($"Data: {fashion.Location.Description} in {fashion.Location.Directory}");
+            log.WriteLine(fashion.Location.Source == FashionMnistSource.Explicit
+                ? $"Data: {fashion.Location.Description}"
+                : $"Data: {fashion.Location.Description} in {fashion.Location.Directory}");
         }
 
         PeerRunner? peers = options.Peers == PeerChoice.None
@@ -75,22 +78,24 @@ internal static class SideBySideCommand
             if (s is null) series.Add(s = new Series(workload, implementation, threads, isDsl));
             return s;
         }
-        string dslThreads = $"up to {Environment.ProcessorCount}";
+        // The runtime's choice: all cores unless DSL_THREADS says otherwise (where the runtime reads that variable).
+        string? pinned = Environment.GetEnvironmentVariable("DSL_THREADS");
+        string dslThreads = string.IsNullOrWhiteSpace(pinned) ? $"up to {Environment.ProcessorCount}" : $"DSL_THREADS={pinned.Trim()}";
         foreach (WorkloadSpec workload in options.Workloads) Get(workload, "Dsl", dslThreads, true);
 
         for (int round = 0; round < options.Repeats; round++)
         {
             foreach (WorkloadSpec workload in options.Workloads)
             {
-                var runs = new List<(string Name, Action Run)>
+                var runs = new List<Action>
                 {
-                    ("Dsl", () => Record(log, round, options.Repeats, workload, "Dsl", Get(workload, "Dsl", dslThreads, true), dsl.Measure(workload))),
+                    () => Record(log, round, options.Repeats, workload, "Dsl", Get(workload, "Dsl", dslThreads, true), dsl.Measure(workload)),
                 };
                 if (peers is not null && (!workload.NeedsFashion || peersHaveData))
                     foreach (PeerConfig peer in options.PeersFor(workload))
-                        runs.Add((peer.ToString(), () => RunPeer(log, round, options.Repeats, peers, workload, peer, Get)));
+                        runs.Add(() => RunPeer(log, round, options.Repeats, peers, workload, peer, Get));
                 int shift = round % runs.Count;
-                foreach (var (_, run) in runs.Skip(shift).Concat(runs.Take(shift))) run();
+                foreach (Action run in runs.Skip(shift).Concat(runs.Take(shift))) run();
             }
         }
 
@@ -139,7 +144,10 @@ internal static class SideBySideCommand
             $"Rounds: {options.Repeats}, each timing one unit of every implementation in turn (order rotated each round); " +
             $"Dsl in this process after one warm-up per workload, each peer in a fresh process after its own warm-up",
         };
-        if (fashion is not null) header.Add($"Data: {fashion.Location.Description}");
+        if (fashion is not null)
+            header.Add(fashion.IsFull
+                ? $"Data: {fashion.Location.Description}"
+                : $"Data: {fashion.Location.Description}. **Not the full set: an epoch here is {fashion.Train.Count} images, not {FashionSet.FullTrainCount}; W2-W4 are not comparable with the targets.**");
         header.Add(peers is null
             ? "Peers: not run"
             : $"Peers: {peers.Description}; OPENBLAS_CORETYPE={options.OpenBlasCoreType}, OMP_WAIT_POLICY=PASSIVE at 2 threads");

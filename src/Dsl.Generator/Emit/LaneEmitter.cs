@@ -155,15 +155,7 @@ internal static class LaneEmitter
         ModelSpec model = c.Model;
         string T = c.T;
         bool penalty = model.Layers.Any(l => l.L2 > 0);
-        string lossDoc = LossEmitter.Formula(model.Loss);
-
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line($"/// Forward, loss and backward on a batch: returns the batch-mean loss ({lossDoc}{(penalty ? ", plus the L2 penalties" : "")})");
-        w.Line("/// and writes its exact gradient into <see cref=\"Gradients\"/>, overwriting what was there.");
-        w.Line("/// </summary>");
-        w.Line("/// <param name=\"input\">Samples, <c>[batch, InputSize]</c> row-major.</param>");
-        w.Line("/// <param name=\"target\">Targets, <c>[batch, OutputSize]</c> row-major.</param>");
+        ModelEmitter.EmitTrainStepDoc(w, model, penalty);
         using (w.Block($"public {T} TrainStep(ReadOnlySpan<{T}> input, ReadOnlySpan<{T}> target)"))
         {
             w.Line("int batch = TrainingBatchOf(input.Length, target.Length, OutputSize, nameof(target));");

@@ -274,13 +274,10 @@ internal static class ModelEmitter
         }
     }
 
-    private static void EmitTraining(CodeWriter w, EmitContext c)
+    /// <summary>The doc comment of <c>TrainStep(input, target)</c>, shared by the tile and lanes paths.</summary>
+    internal static void EmitTrainStepDoc(CodeWriter w, ModelSpec model, bool penalty)
     {
-        ModelSpec model = c.Model;
-        string T = c.T;
-        bool penalty = model.Layers.Any(l => l.L2 > 0);
         string lossDoc = LossEmitter.Formula(model.Loss);
-
         w.Line();
         w.Line("/// <summary>");
         w.Line($"/// Forward, loss and backward on a batch: returns the batch-mean loss ({lossDoc}{(penalty ? ", plus the L2 penalties" : "")})");
@@ -288,6 +285,14 @@ internal static class ModelEmitter
         w.Line("/// </summary>");
         w.Line("/// <param name=\"input\">Samples, <c>[batch, InputSize]</c> row-major.</param>");
         w.Line("/// <param name=\"target\">Targets, <c>[batch, OutputSize]</c> row-major.</param>");
+    }
+
+    private static void EmitTraining(CodeWriter w, EmitContext c)
+    {
+        ModelSpec model = c.Model;
+        string T = c.T;
+        bool penalty = model.Layers.Any(l => l.L2 > 0);
+        ModelEmitter.EmitTrainStepDoc(w, model, penalty);
         EmitTrainStep(w, c, $"ReadOnlySpan<{T}> target", "target.Length, OutputSize, nameof(target)", penalty,
             "loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);");
         w.Line();

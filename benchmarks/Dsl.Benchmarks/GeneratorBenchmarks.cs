@@ -139,7 +139,7 @@ public class GeneratorBenchmarks
         Require(cold.GeneratedSources.Length == 1, $"expected one generated file, got {cold.GeneratedSources.Length}");
         string code = cold.GeneratedSources[0].SourceText.ToString();
         Require(code.Contains("public const int ParameterCount = 26206;", StringComparison.Ordinal), "unexpected parameter count");
-        Require(code.Contains("Kernels.DenseForward", StringComparison.Ordinal), "no layer took the kernel path");
+        Require(code.Contains("Gemm.DenseForward", StringComparison.Ordinal), "no layer took the kernel path");
         Require(code.Contains("ys[0] = ", StringComparison.Ordinal), "no layer was unrolled");
         Diagnostic[] errors = output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
         Require(errors.Length == 0, "the generated code does not compile: " + string.Join("; ", errors.Take(5)));

@@ -161,13 +161,7 @@ internal static class LaneEmitter
             w.Line("int batch = TrainingBatchOf(input.Length, target.Length, OutputSize, nameof(target));");
             EmitDispatch(w, c, "TrainLanes{}(input, target, default, batch)", returns: true);
         }
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// As <see cref=\"TrainStep(ReadOnlySpan{" + T + "}, ReadOnlySpan{" + T + "})\"/> with one integer class label per sample:");
-        w.Line(c.OutputSize == 1
-            ? "/// with a single output, the label (0 or 1) is the target itself."
-            : "/// the target is the one-hot vector of the label.");
-        w.Line("/// </summary>");
+        ModelEmitter.EmitLabelsTrainStepDoc(w, c);
         using (w.Block($"public {T} TrainStep(ReadOnlySpan<{T}> input, ReadOnlySpan<int> labels)"))
         {
             w.Line("int batch = TrainingBatchOf(input.Length, labels.Length, 1, nameof(labels));");

@@ -287,6 +287,19 @@ internal static class ModelEmitter
         w.Line("/// <param name=\"target\">Targets, <c>[batch, OutputSize]</c> row-major.</param>");
     }
 
+    /// <summary>The doc comment of <c>TrainStep(input, labels)</c>, shared by the tile and lanes paths.</summary>
+    internal static void EmitLabelsTrainStepDoc(CodeWriter w, EmitContext c)
+    {
+        string T = c.T;
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// As <see cref=\"TrainStep(ReadOnlySpan{" + T + "}, ReadOnlySpan{" + T + "})\"/> with one integer class label per sample:");
+        w.Line(c.OutputSize == 1
+            ? "/// with a single output, the label (0 or 1) is the target itself."
+            : "/// the target is the one-hot vector of the label.");
+        w.Line("/// </summary>");
+    }
+
     private static void EmitTraining(CodeWriter w, EmitContext c)
     {
         ModelSpec model = c.Model;
@@ -295,13 +308,7 @@ internal static class ModelEmitter
         ModelEmitter.EmitTrainStepDoc(w, model, penalty);
         EmitTrainStep(w, c, $"ReadOnlySpan<{T}> target", "target.Length, OutputSize, nameof(target)", penalty,
             "loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);");
-        w.Line();
-        w.Line("/// <summary>");
-        w.Line("/// As <see cref=\"TrainStep(ReadOnlySpan{" + T + "}, ReadOnlySpan{" + T + "})\"/> with one integer class label per sample:");
-        w.Line(c.OutputSize == 1
-            ? "/// with a single output, the label (0 or 1) is the target itself."
-            : "/// the target is the one-hot vector of the label.");
-        w.Line("/// </summary>");
+        ModelEmitter.EmitLabelsTrainStepDoc(w, c);
         EmitTrainStep(w, c, "ReadOnlySpan<int> labels", "labels.Length, 1, nameof(labels)", penalty,
             $"Span<{T}> target = _target.AsSpan(0, n * OutputSize);",
             $"Targets.FromLabels<{T}>(labels.Slice(start, n), target, OutputSize, start);",

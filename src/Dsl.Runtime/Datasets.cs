@@ -81,6 +81,28 @@ public sealed class Dataset
     /// <summary>Values per row of <see cref="Targets"/>; 0 for a labelled set.</summary>
     public int TargetSize { get; }
 
+    /// <summary>
+    /// Copies the input rows of the samples <paramref name="indices"/>, in that order, into <paramref name="destination"/>
+    /// (<c>[indices.Length, Features]</c>): the gather of a shuffled mini-batch, <c>X[indices]</c> in NumPy. Large
+    /// batches are split across <see cref="Workers"/>, and each thread prefetches the rows it copies next, since
+    /// shuffled rows of a large set come from main memory.
+    /// </summary>
+    /// <param name="indices">Sample indices, each in <c>[0, Count)</c>; repeats are allowed.</param>
+    /// <param name="destination">At least <c>indices.Length x Features</c> values; the rest is left alone.</param>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An index is outside the data set; nothing is written then.</exception>
+    public void GatherInputs(ReadOnlySpan<int> indices, Span<float> destination)
+    {
+        if (destination.Length < (long)indices.Length * Features)
+            throw new ArgumentException(
+                $"destination needs {indices.Length} x {Features} = {(long)indices.Length * Features} values for {indices.Length} samples, but has {destination.Length}.",
+                nameof(destination));
+        for (int j = 0; j < indices.Length; j++)
+            if ((uint)indices[j] >= (uint)Count)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[j], $"Index {j} of the batch names sample {indices[j]}, but the data set has samples 0 to {Count - 1}.");
+        RowGather.Copy(Inputs, Features, indices, destination);
+    }
+
     /// <summary>Labels as one-hot rows <c>[Count, classes]</c>.</summary>
     public float[] OneHot(int classes)
     {

@@ -336,8 +336,20 @@ public static unsafe class Gemm
     internal static void WeightGradient<TV, T, S>(T* dw, T* db, T* dz, T* x, int n, int inSize, int outSize)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
+        long work = (long)n * inSize * outSize;
+        int unitTiles = (outSize + 3) / 4;
+        int rowParts = Parts(unitTiles, work);
+        if (rowParts > 1 && unitTiles >= Workers.Degree * PartsPerThread)
+        {
+            // Enough units to give every thread several parts: split the rows of dw (units), as the forward product and
+            // the optimizers split the weight, so each core updates the rows it computed.
+            var rows = new WeightGradientRowsJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, N = n, In = inSize, Out = outSize };
+            rows.TilesPerPart = (unitTiles + rowParts - 1) / rowParts;
+            Workers.Run(ref rows, (unitTiles + rows.TilesPerPart - 1) / rows.TilesPerPart);
+            return;
+        }
         var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, N = n, In = inSize, Out = outSize };
-        (job.VectorsPerPart, job.Parts) = ColumnParts(inSize, S.Count, (long)n * inSize * outSize);
+        (job.VectorsPerPart, job.Parts) = ColumnParts(inSize, S.Count, work);
         Workers.Run(ref job, job.Parts + 1); // the extra part adds the bias gradient
     }
 
@@ -403,6 +415,44 @@ public static unsafe class Gemm
                         BroadcastTile4x1<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
             for (; i < i1; i++)
                 for (int o = 0; o < Out; o++)
+                {
+                    T a = Dw[(long)o * In + i];
+                    for (int s = 0; s < N; s++) a = T.FusedMultiplyAdd(Dz[(long)s * Out + o], X[(long)s * In + i], a);
+                    Dw[(long)o * In + i] = a;
+                }
+        }
+    }
+
+    /// <summary>
+    /// The weight gradient split by units: part <c>p</c> owns the rows <c>o</c> of <c>dw</c> and <c>db</c> in its whole
+    /// 4-unit tiles. Every element gets the same arithmetic as in <see cref="WeightGradientJob{TV, T, S}"/> (the same
+    /// tiles, blocks and sample order), so the split does not change a bit.
+    /// </summary>
+    private struct WeightGradientRowsJob<TV, T, S> : IParallelPart
+        where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
+    {
+        public T* Dw, Db, Dz, X;
+        public int N, In, Out, TilesPerPart;
+
+        public readonly void Execute(int part)
+        {
+            int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
+            for (int s = 0; s < N; s++)
+            {
+                T* dz = Dz + (long)s * Out;
+                for (int o = o0; o < o1; o++) Db[o] += dz[o];
+            }
+            int count = S.Count, i = 0;
+            for (; i + 4 * count <= In; i += 4 * count)
+                for (int s0 = 0; s0 < N; s0 += DepthBlock)
+                    for (int o = o0; o < o1; o += 4)
+                        BroadcastTile4x4<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
+            for (; i + count <= In; i += count)
+                for (int s0 = 0; s0 < N; s0 += DepthBlock)
+                    for (int o = o0; o < o1; o += 4)
+                        BroadcastTile4x1<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
+            for (; i < In; i++)
+                for (int o = o0; o < o1; o++)
                 {
                     T a = Dw[(long)o * In + i];
                     for (int s = 0; s < N; s++) a = T.FusedMultiplyAdd(Dz[(long)s * Out + o], X[(long)s * In + i], a);

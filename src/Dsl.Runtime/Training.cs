@@ -345,13 +345,16 @@ public static class Training
         private void Gather(ReadOnlySpan<int> indices, T[] x, int[] labels, T[] targets)
         {
             int inSize = _model.InputSize, k = _model.OutputSize;
+            if (typeof(T) == typeof(float)) _data.GatherInputs(indices, MemoryMarshal.Cast<T, float>(x.AsSpan()));
             for (int j = 0; j < indices.Length; j++)
             {
                 int sample = indices[j];
-                ReadOnlySpan<float> src = _data.Inputs.AsSpan(sample * inSize, inSize);
-                Span<T> dst = x.AsSpan(j * inSize, inSize);
-                if (typeof(T) == typeof(float)) src.CopyTo(MemoryMarshal.Cast<T, float>(dst));
-                else for (int i = 0; i < inSize; i++) dst[i] = T.CreateTruncating(src[i]);
+                if (typeof(T) != typeof(float))
+                {
+                    ReadOnlySpan<float> src = _data.Inputs.AsSpan(sample * inSize, inSize);
+                    Span<T> dst = x.AsSpan(j * inSize, inSize);
+                    for (int i = 0; i < inSize; i++) dst[i] = T.CreateTruncating(src[i]);
+                }
                 if (labels.Length > 0) labels[j] = _data.Labels[sample];
                 else
                 {

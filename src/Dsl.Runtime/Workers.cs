@@ -44,14 +44,18 @@ public static unsafe class Workers
     // The open region. Written by the caller before it publishes the region by setting _open to 1.
     private static delegate*<void*, int, void> _execute;
     private static void* _job;
-    private static int _parts;
-    private static int _next;       // next part index to claim
+    private static int _threads;    // threads the open region's parts are dealt to (one home range each)
+    private static int[] _ranges = new int[Stride]; // sized for the degree: per home range, a cache line each: next part to claim, end
+    private static int[] _active = _ranges;         // the open region's ranges (a Degree change may replace _ranges)
     private static int _remaining;  // parts not yet finished
     private static int _open;       // 1 while workers may join the region
     private static int _inside;     // workers currently inside a region
     private static int _busy;       // 1 while some thread owns the region slot
     private static long _generation;
     private static ExceptionDispatchInfo? _error; // the first exception a part threw
+
+    /// <summary>Ints between two home ranges' counters in <see cref="_ranges"/>: one 64-byte cache line each.</summary>
+    private const int Stride = 16;
 
     /// <summary>Ticks an idle worker spins before it sleeps (about 200 microseconds).</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
@@ -92,15 +96,21 @@ public static unsafe class Workers
             if (_workers.Length < _degree - 1) lock (Gate) EnsureWorkers(_degree - 1);
             _execute = &Execute<TJob>;
             _job = Unsafe.AsPointer(ref job);
-            _parts = parts;
-            _next = 0;
+            int threads = Math.Min(parts, _degree);
+            _threads = threads;
+            int[] ranges = _ranges;
+            _active = ranges;
+            for (int t = 0; t < threads; t++)
+            {
+                ranges[t * Stride] = (int)((long)t * parts / threads);
+                ranges[t * Stride + 1] = (int)((long)(t + 1) * parts / threads);
+            }
             _remaining = parts;
             Volatile.Write(ref _open, 1);
             Interlocked.Increment(ref _generation);
             Worker[] workers = _workers;
-            int wanted = Math.Min(parts - 1, _degree - 1);
-            for (int i = 0; i < wanted && i < workers.Length; i++) workers[i].Wake();
-            Drain();
+            for (int i = 0; i < threads - 1 && i < workers.Length; i++) workers[i].Wake();
+            Drain(0);
             Volatile.Write(ref _open, 0);
             SpinWait spin = default;
             while (Volatile.Read(ref _remaining) != 0 || Volatile.Read(ref _inside) != 0) spin.SpinOnce(-1);
@@ -119,25 +129,37 @@ public static unsafe class Workers
     private static void Execute<TJob>(void* job, int part) where TJob : struct, IParallelPart =>
         Unsafe.AsRef<TJob>(job).Execute(part);
 
-    /// <summary>Claims and runs parts of the open region until none is left.</summary>
-    private static void Drain()
+    /// <summary>
+    /// Claims and runs parts of the open region until none is left: first the home range of thread
+    /// <paramref name="self"/> (0 is the caller, worker <c>i</c> is <c>i + 1</c>), then whatever the other threads have not
+    /// claimed yet. Part <c>p</c> of <c>P</c> is at home on thread <c>floor(p·T/P)</c> (T threads), so a kernel that
+    /// splits the same data the same way in every call finds its part's data in the cache of the core that last touched
+    /// it, while a thread that comes late (its core busy with another process) has its parts taken over by the others.
+    /// </summary>
+    private static void Drain(int self)
     {
-        int parts = _parts;
+        int threads = _threads;
+        int[] ranges = _active;
         delegate*<void*, int, void> execute = _execute;
         void* job = _job;
-        while (true)
+        for (int k = 0; k < threads; k++)
         {
-            int part = Interlocked.Increment(ref _next) - 1;
-            if (part >= parts) return;
-            try
+            int range = (self + k) % threads * Stride;
+            int end = ranges[range + 1];
+            while (true)
             {
-                execute(job, part);
+                int part = Interlocked.Increment(ref ranges[range]) - 1;
+                if (part >= end) break;
+                try
+                {
+                    execute(job, part);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
+                }
+                Interlocked.Decrement(ref _remaining);
             }
-            catch (Exception e)
-            {
-                Interlocked.CompareExchange(ref _error, ExceptionDispatchInfo.Capture(e), null);
-            }
-            Interlocked.Decrement(ref _remaining);
         }
     }
 
@@ -148,6 +170,7 @@ public static unsafe class Workers
         Array.Copy(_workers, workers, _workers.Length);
         for (int i = _workers.Length; i < count; i++) workers[i] = new Worker(i);
         _workers = workers;
+        if (_ranges.Length < (count + 1) * Stride) _ranges = new int[(count + 1) * Stride];
     }
 
     private static int DefaultDegree()
@@ -184,7 +207,7 @@ public static unsafe class Workers
                 WaitForRegion();
                 if (_index >= _degree - 1) continue; // retired by a smaller Degree
                 Interlocked.Increment(ref _inside);
-                if (Volatile.Read(ref _open) == 1) Drain();
+                if (Volatile.Read(ref _open) == 1) Drain(_index + 1);
                 Interlocked.Decrement(ref _inside);
             }
         }

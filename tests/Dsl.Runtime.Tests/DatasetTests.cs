@@ -42,4 +42,39 @@ public class DatasetTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => Targets.FromLabels<float>(new[] { 2 }, new float[1], classes: 1, firstIndex: 10));
         Assert.Contains("Label of sample 10 must be 0 or 1", e.Message);
     }
+
+    [Theory]
+    [InlineData(3)]    // below the parallel threshold: on the calling thread
+    [InlineData(100)]  // 100 x 784 values: split across the workers
+    public void GatherInputsCopiesTheChosenRowsInOrder(int batch)
+    {
+        const int features = 784, count = 500;
+        var inputs = new float[count * features];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = i * 0.5f;
+        var data = new Dataset(inputs, new int[count], features);
+        int[] indices = Enumerable.Range(0, batch).Select(j => (j * 379 + 11) % count).ToArray();
+        indices[batch - 1] = indices[0]; // repeats are allowed
+        var destination = new float[batch * features + 5];
+        Array.Fill(destination, -1f);
+        data.GatherInputs(indices, destination);
+        for (int j = 0; j < batch; j++)
+            for (int f = 0; f < features; f++)
+                Assert.Equal((indices[j] * features + f) * 0.5f, destination[j * features + f]);
+        Assert.All(destination[(batch * features)..], v => Assert.Equal(-1f, v)); // past the batch: untouched
+    }
+
+    [Fact]
+    public void GatherInputsRejectsBadIndicesAndShortBuffersWithoutWriting()
+    {
+        var data = new Dataset(new float[] { 1, 2, 3, 4, 5, 6 }, new[] { 0, 1, 0 }, features: 2);
+        var destination = new float[4];
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => data.GatherInputs(new[] { 1, 3 }, destination));
+        Assert.Contains("Index 1 of the batch names sample 3, but the data set has samples 0 to 2", e.Message);
+        Assert.All(destination, v => Assert.Equal(0f, v)); // checked before anything is copied
+        Assert.Throws<ArgumentOutOfRangeException>(() => data.GatherInputs(new[] { -1 }, destination));
+        var s = Assert.Throws<ArgumentException>(() => data.GatherInputs(new[] { 0, 1, 2 }, destination));
+        Assert.Contains("destination needs 3 x 2 = 6 values for 3 samples, but has 4", s.Message);
+        data.GatherInputs(new[] { 2, 0 }, destination);
+        Assert.Equal(new float[] { 5, 6, 1, 2 }, destination);
+    }
 }

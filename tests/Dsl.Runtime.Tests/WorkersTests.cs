@@ -71,6 +71,39 @@ public class WorkersTests
         }
     }
 
+    private struct SlowParts : IParallelPart
+    {
+        public int[] Threads;
+
+        public readonly void Execute(int part)
+        {
+            Threads[part] = Environment.CurrentManagedThreadId;
+            Thread.Sleep(40);
+        }
+    }
+
+    [Fact]
+    public void EachThreadStartsWithItsOwnHomeRange()
+    {
+        // 2 threads, 6 parts: parts 0-2 are at home on the caller, 3-5 on the worker. Each starts with its own first
+        // part; a thread takes another's part only when its own are done (120 ms here), so the first parts are fixed.
+        int saved = Workers.Degree;
+        try
+        {
+            Workers.Degree = 2;
+            var job = new SlowParts { Threads = new int[6] };
+            Workers.Run(ref job, 6);
+            int caller = Environment.CurrentManagedThreadId;
+            Assert.Equal(caller, job.Threads[0]);
+            Assert.NotEqual(caller, job.Threads[3]);
+            Assert.NotEqual(0, job.Threads[5]);
+        }
+        finally
+        {
+            Workers.Degree = saved;
+        }
+    }
+
     [Fact]
     public void NestedRegionsRunInlineAndExceptionsReachTheCaller()
     {

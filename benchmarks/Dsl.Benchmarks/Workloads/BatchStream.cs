@@ -6,6 +6,7 @@ namespace Dsl.Benchmarks.Workloads;
 /// <summary>
 /// Shuffled mini-batches of a data set, gathered into two buffers allocated once: the C# counterpart of the peers'
 /// <c>X[perm[i:i + B]], y[perm[i:i + B]]</c> (fancy indexing, no data loader), so the gather is timed on both sides.
+/// The rows are copied by <see cref="Dataset.GatherInputs"/>, as <c>Fit</c> does.
 /// An epoch is <c>Count / BatchSize</c> batches (every sample once, the remainder of an uneven count dropped); a new
 /// epoch starts with a new permutation drawn from the seeded generator.
 /// </summary>
@@ -51,14 +52,9 @@ public sealed class BatchStream
     public void Next()
     {
         if (_next == BatchesPerEpoch) StartEpoch();
-        int features = _data.Features;
-        int first = _next * BatchSize;
-        for (int b = 0; b < BatchSize; b++)
-        {
-            int sample = _order[first + b];
-            _data.Inputs.AsSpan(sample * features, features).CopyTo(_inputs.AsSpan(b * features, features));
-            _labels[b] = _data.Labels[sample];
-        }
+        ReadOnlySpan<int> batch = _order.AsSpan(_next * BatchSize, BatchSize);
+        _data.GatherInputs(batch, _inputs);
+        for (int b = 0; b < batch.Length; b++) _labels[b] = _data.Labels[batch[b]];
         _next++;
     }
 

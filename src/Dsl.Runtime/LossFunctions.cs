@@ -219,13 +219,21 @@ public static class LossFunctions
     /// <param name="z">Logits <c>[n, cols]</c>.</param>
     /// <param name="p">Softmax of the logits, as the forward pass computed it.</param>
     /// <param name="t">Targets <c>[n, cols]</c>.</param>
-    /// <param name="dz">Receives the gradient with respect to the logits.</param>
+    /// <param name="dz">Receives the gradient with respect to the logits; it must not overlap the other buffers.</param>
     /// <param name="cols">Classes per sample.</param>
     /// <param name="scale">Factor of the gradient, <c>1 / batch</c>.</param>
+    /// <exception cref="ArgumentException">Lengths that do not match, or <paramref name="dz"/> overlapping another buffer.</exception>
     public static T SoftmaxCrossEntropy<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> p, ReadOnlySpan<T> t, Span<T> dz, int cols, T scale)
         where T : IFloatingPointIeee754<T>
     {
         CheckLengths(z, t, dz, cols);
+        if (p.Length != z.Length)
+            throw new ArgumentException($"Loss needs the softmax of every logit: expected {z.Length} probabilities, got {p.Length}.", nameof(p));
+        if (dz.Overlaps(z) || dz.Overlaps(p) || dz.Overlaps(t))
+            throw new ArgumentException("The gradient dz must not share memory with the logits, probabilities or targets.", nameof(dz));
+        // exp(z - max) of every row into dz (overwritten below), by the softmax's vector exponential, over the whole buffer.
+        Activations.ShiftRowsByMax<T>(z, dz, cols);
+        Activations.ExpShifted<T>(dz, T.Zero, dz);
         T sum = T.Zero;
         for (int r = 0; r + cols <= z.Length; r += cols)
         {
@@ -233,7 +241,7 @@ public static class LossFunctions
             T max = zr[0];
             for (int i = 1; i < cols; i++) max = T.Max(max, zr[i]);
             T exps = T.Zero;
-            for (int i = 0; i < cols; i++) exps += T.Exp(zr[i] - max);
+            for (int i = 0; i < cols; i++) exps += dz[r + i];
             T lse = max + T.Log(exps);
             T tsum = T.Zero;
             for (int i = 0; i < cols; i++)

@@ -52,17 +52,10 @@ public static unsafe class Gemm
     /// </summary>
     internal const int ForwardBlockBytes = 32 * 1024;
 
-    /// <summary>
-    /// Samples bytes above which the forward product uses blocks of 4 unit tiles whatever <see cref="ForwardBlockBytes"/>
-    /// says: when the batch's inputs do not stay in L2 beside the weights streaming past, halving the passes over them
-    /// gains more than keeping the block in L1 (W3's 200 x 784 layer: 8% faster with 4 tiles; W2's 100 x 784: 15%
-    /// slower; docs/perf-dense.md).
-    /// </summary>
-    internal const int LargeInputBytes = 512 * 1024;
-
-    /// <summary>Unit tiles (of 4 units) per block of the forward product for <paramref name="n"/> samples of <paramref name="k"/> values.</summary>
-    internal static int ForwardBlockTiles(int n, int k, int size)
-        => (long)n * k * size > LargeInputBytes ? 4 : Math.Clamp(ForwardBlockBytes / (4 * k * size), 1, 4);
+    /// <summary>Unit tiles (of 4 units) per block of the forward product for inputs of <paramref name="k"/> values of <paramref name="size"/> bytes.</summary>
+    /// <remarks>Blocks of 4 tiles for the 200 x 784 inputs of W3 were 8% faster alone but 5% slower inside W3's training
+    /// step (measured by alternating the two every 20 steps of one run), so the L1 budget decides alone.</remarks>
+    internal static int ForwardBlockTiles(int k, int size) => Math.Clamp(ForwardBlockBytes / (4 * k * size), 1, 4);
 
     /// <summary>
     /// Products of fewer multiply-adds than this (about 0.4 us of work on one core) run on the calling thread: a worker
@@ -213,7 +206,7 @@ public static unsafe class Gemm
             {
                 // A block of unit tiles' weight rows stays in L1 while every 4-sample tile streams past, each sample tile
                 // read from L2 once for the whole block (see ForwardBlockBytes).
-                int blk = 4 * ForwardBlockTiles(N, In, sizeof(T));
+                int blk = 4 * ForwardBlockTiles(In, sizeof(T));
                 for (int ob = o0; ob < o1; ob += blk)
                     for (int s = 0; s < N; s += 4)
                         for (int o = ob; o < Math.Min(o1, ob + blk); o += 4)

@@ -328,23 +328,30 @@ public static unsafe class Gemm
     // belong to the last part and run in scalar code with the same fused multiply-adds.
 
     /// <summary>
-    /// Splits <paramref name="columns"/> into parts of whole vectors (in panels of 4 vectors where there are several
-    /// parts); the columns past the last whole vector go to the last part.
+    /// Splits <paramref name="columns"/> into parts of whole 4-vector panels, as evenly as the panels allow: part
+    /// <c>p</c> of <c>P</c> takes panels <c>[p·panels/P, (p+1)·panels/P)</c>, and the last part also takes the vectors
+    /// past the last whole panel and the columns past the last whole vector.
     /// </summary>
-    private static (int VectorsPerPart, int Parts) ColumnParts(int columns, int count, long work)
+    private static (int Panels, int Parts) ColumnParts(int columns, int count, long work)
     {
-        int vectors = Math.Max(1, columns / count);
-        int parts = Parts((vectors + 3) / 4, work);
-        int vectorsPerPart = (vectors + parts - 1) / parts;
-        if (parts > 1) vectorsPerPart = (vectorsPerPart + 3) / 4 * 4;
-        return (vectorsPerPart, (vectors + vectorsPerPart - 1) / vectorsPerPart);
+        int panels = columns / count / 4;
+        return (panels, Math.Min(Parts(Math.Max(1, panels), work), Math.Max(1, panels)));
+    }
+
+    /// <summary>The columns <c>[first, end)</c> of part <paramref name="part"/> of a <see cref="ColumnParts"/> split.</summary>
+    private static (int First, int End) ColumnRange(int part, int parts, int panels, int panelWidth, int columns)
+    {
+        if (parts == 1) return (0, columns);
+        int first = (int)((long)part * panels / parts) * panelWidth;
+        int end = part == parts - 1 ? columns : (int)((long)(part + 1) * panels / parts) * panelWidth;
+        return (first, end);
     }
 
     internal static void InputGradient<TV, T, S>(T* dx, T* dz, T* w, int n, int inSize, int outSize)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         var job = new InputGradientJob<TV, T, S> { Dx = dx, Dz = dz, W = w, N = n, In = inSize, Out = outSize };
-        (job.VectorsPerPart, job.Parts) = ColumnParts(inSize, S.Count, (long)n * inSize * outSize);
+        (job.Panels, job.Parts) = ColumnParts(inSize, S.Count, (long)n * inSize * outSize);
         Workers.Run(ref job, job.Parts);
     }
 
@@ -354,7 +361,7 @@ public static unsafe class Gemm
         long work = (long)n * inSize * outSize;
         int unitTiles = (outSize + 3) / 4;
         int rowParts = Parts(unitTiles, work);
-        if (rowParts > 1 && unitTiles >= Workers.Degree * PartsPerThread)
+        if (rowParts > 1 && unitTiles >= Workers.Degree * RowSplitTilesPerThread)
         {
             // Enough units to give every thread several parts: split the rows of dw (units), as the forward product and
             // the optimizers split the weight, so each core updates the rows it computed.
@@ -364,7 +371,7 @@ public static unsafe class Gemm
             return;
         }
         var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, N = n, In = inSize, Out = outSize };
-        (job.VectorsPerPart, job.Parts) = ColumnParts(inSize, S.Count, work);
+        (job.Panels, job.Parts) = ColumnParts(inSize, S.Count, work);
         Workers.Run(ref job, job.Parts + 1); // the extra part adds the bias gradient
     }
 
@@ -372,12 +379,12 @@ public static unsafe class Gemm
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         public T* Dx, Dz, W;
-        public int N, In, Out, VectorsPerPart, Parts;
+        public int N, In, Out, Panels, Parts;
 
         public readonly void Execute(int part)
         {
-            int count = S.Count, i = part * VectorsPerPart * count;
-            int i1 = part == Parts - 1 ? In : i + VectorsPerPart * count;
+            int count = S.Count;
+            (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * count, In);
             // Blocks of DepthBlock units: a panel's weight rows for one block stay in L1 while every 4-sample tile
             // passes; the first block starts from zero, the next ones continue the same sums from memory (exactly).
             for (; i + 4 * count <= i1; i += 4 * count)
@@ -402,7 +409,7 @@ public static unsafe class Gemm
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         public T* Dw, Db, Dz, X;
-        public int N, In, Out, VectorsPerPart, Parts;
+        public int N, In, Out, Panels, Parts;
 
         public readonly void Execute(int part)
         {
@@ -417,8 +424,8 @@ public static unsafe class Gemm
                 return;
             }
             // dw[o, i] += sum_s dz[s, o] x[s, i]: the tile's rows are units o (stride 1 in dz), the reduction runs over samples.
-            int count = S.Count, i = part * VectorsPerPart * count;
-            int i1 = part == Parts - 1 ? In : i + VectorsPerPart * count;
+            int count = S.Count;
+            (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * count, In);
             // Blocks of DepthBlock samples: a panel's input rows for one block stay in L1 while every 4-unit tile passes.
             for (; i + 4 * count <= i1; i += 4 * count)
                 for (int s0 = 0; s0 < N; s0 += DepthBlock)
@@ -560,6 +567,12 @@ public static unsafe class Gemm
     /// <summary>How many parts to split <paramref name="units"/> independent blocks into: one below the threshold, else a few per thread.</summary>
     private static int Parts(int units, long work) => Parts(units, work, PartsPerThread);
 
+    /// <summary>
+    /// Unit tiles per thread a layer needs before its weight gradient is split by rows: with fewer, whole tiles cannot
+    /// be shared out evenly (3 tiles over 2 threads is 8 units against 2), and the column split is used.
+    /// </summary>
+    private const int RowSplitTilesPerThread = 4;
+
     private static int Parts(int units, long work, int perThread)
     {
         int degree = Workers.Degree;
@@ -567,8 +580,14 @@ public static unsafe class Gemm
         return Math.Max(1, Math.Min(units, degree * perThread));
     }
 
-    /// <summary>Parts per worker thread: more than one lets a thread that was slowed down by another process hand work to the other.</summary>
-    internal const int PartsPerThread = 4;
+    /// <summary>
+    /// Parts per thread: one contiguous block each (the caller's first, by <see cref="Workers"/>' home ranges). Measured
+    /// against 2, 4, 8 and 16 inside W2's and W3's training steps (variants alternated in one run, idle and with a
+    /// competing process on one core): 1 was fastest or equal everywhere, 4 per thread 3-7% slower, 16 35% slower.
+    /// Larger blocks reuse each L1 panel across more tiles; a late thread's block is still taken over if it has not
+    /// started it.
+    /// </summary>
+    internal const int PartsPerThread = 1;
 
     private static void CheckSizes(int n, int inSize, int outSize)
     {

@@ -415,33 +415,11 @@ public static unsafe class Gemm
         {
             if (part == Parts)
             {
-                // db[o] += dz[s, o], samples in order.
-                for (int s = 0; s < N; s++)
-                {
-                    T* dz = Dz + (long)s * Out;
-                    for (int o = 0; o < Out; o++) Db[o] += dz[o];
-                }
+                BiasGradient(Db, Dz, N, Out, 0, Out);
                 return;
             }
-            // dw[o, i] += sum_s dz[s, o] x[s, i]: the tile's rows are units o (stride 1 in dz), the reduction runs over samples.
-            int count = S.Count;
-            (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * count, In);
-            // Blocks of DepthBlock samples: a panel's input rows for one block stay in L1 while every 4-unit tile passes.
-            for (; i + 4 * count <= i1; i += 4 * count)
-                for (int s0 = 0; s0 < N; s0 += DepthBlock)
-                    for (int o = 0; o < Out; o += 4)
-                        BroadcastTile4x4<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
-            for (; i + count <= i1; i += count)
-                for (int s0 = 0; s0 < N; s0 += DepthBlock)
-                    for (int o = 0; o < Out; o += 4)
-                        BroadcastTile4x1<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
-            for (; i < i1; i++)
-                for (int o = 0; o < Out; o++)
-                {
-                    T a = Dw[(long)o * In + i];
-                    for (int s = 0; s < N; s++) a = T.FusedMultiplyAdd(Dz[(long)s * Out + o], X[(long)s * In + i], a);
-                    Dw[(long)o * In + i] = a;
-                }
+            (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * S.Count, In);
+            WeightGradientBlock<TV, T, S>(Dw, Dz, X, N, In, Out, 0, Out, i, i1);
         }
     }
 
@@ -459,28 +437,46 @@ public static unsafe class Gemm
         public readonly void Execute(int part)
         {
             int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
-            for (int s = 0; s < N; s++)
-            {
-                T* dz = Dz + (long)s * Out;
-                for (int o = o0; o < o1; o++) Db[o] += dz[o];
-            }
-            int count = S.Count, i = 0;
-            for (; i + 4 * count <= In; i += 4 * count)
-                for (int s0 = 0; s0 < N; s0 += DepthBlock)
-                    for (int o = o0; o < o1; o += 4)
-                        BroadcastTile4x4<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
-            for (; i + count <= In; i += count)
-                for (int s0 = 0; s0 < N; s0 += DepthBlock)
-                    for (int o = o0; o < o1; o += 4)
-                        BroadcastTile4x1<TV, T, S>(Dw, Dz + (long)s0 * Out, X + (long)s0 * In, o, i, Out, In, Math.Min(DepthBlock, N - s0), In, 1, Out, accumulate: true);
-            for (; i < In; i++)
-                for (int o = o0; o < o1; o++)
-                {
-                    T a = Dw[(long)o * In + i];
-                    for (int s = 0; s < N; s++) a = T.FusedMultiplyAdd(Dz[(long)s * Out + o], X[(long)s * In + i], a);
-                    Dw[(long)o * In + i] = a;
-                }
+            BiasGradient(Db, Dz, N, Out, o0, o1);
+            WeightGradientBlock<TV, T, S>(Dw, Dz, X, N, In, Out, o0, o1, 0, In);
         }
+    }
+
+    /// <summary><c>db[o] += dz[s, o]</c> for the units <c>[o0, o1)</c>, samples in order.</summary>
+    private static void BiasGradient<T>(T* db, T* dz, int n, int outSize, int o0, int o1) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int s = 0; s < n; s++)
+        {
+            T* row = dz + (long)s * outSize;
+            for (int o = o0; o < o1; o++) db[o] += row[o];
+        }
+    }
+
+    /// <summary>
+    /// <c>dw[o, i] += sum_s dz[s, o] x[s, i]</c> for the units <c>[o0, o1)</c> (whole 4-unit tiles, or up to
+    /// <paramref name="outSize"/>) and the input columns <c>[i, i1)</c>: the tile's rows are units (stride 1 in dz), the
+    /// reduction runs over samples in blocks of <see cref="DepthBlock"/>, whose input panel stays in L1 while every
+    /// 4-unit tile passes; columns past the last whole panel run as single vectors, then in scalar code.
+    /// </summary>
+    private static void WeightGradientBlock<TV, T, S>(T* dw, T* dz, T* x, int n, int inSize, int outSize, int o0, int o1, int i, int i1)
+        where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
+    {
+        int count = S.Count;
+        for (; i + 4 * count <= i1; i += 4 * count)
+            for (int s0 = 0; s0 < n; s0 += DepthBlock)
+                for (int o = o0; o < o1; o += 4)
+                    BroadcastTile4x4<TV, T, S>(dw, dz + (long)s0 * outSize, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, 1, outSize, accumulate: true);
+        for (; i + count <= i1; i += count)
+            for (int s0 = 0; s0 < n; s0 += DepthBlock)
+                for (int o = o0; o < o1; o += 4)
+                    BroadcastTile4x1<TV, T, S>(dw, dz + (long)s0 * outSize, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, 1, outSize, accumulate: true);
+        for (; i < i1; i++)
+            for (int o = o0; o < o1; o++)
+            {
+                T a = dw[(long)o * inSize + i];
+                for (int s = 0; s < n; s++) a = T.FusedMultiplyAdd(dz[(long)s * outSize + o], x[(long)s * inSize + i], a);
+                dw[(long)o * inSize + i] = a;
+            }
     }
 
     /// <summary>

@@ -86,19 +86,24 @@ public static unsafe class Workers
     /// <remarks>If parts throw, the remaining parts still run and the first exception is rethrown on the caller.</remarks>
     public static void Run<TJob>(ref TJob job, int parts) where TJob : struct, IParallelPart
     {
-        if (parts <= 1 || _degree == 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
+        int degree = _degree; // read once: a Degree set meanwhile on another thread applies from the next region
+        if (parts <= 1 || degree == 1 || Interlocked.CompareExchange(ref _busy, 1, 0) != 0)
         {
             for (int p = 0; p < parts; p++) job.Execute(p);
             return;
         }
         try
         {
-            if (_workers.Length < _degree - 1) lock (Gate) EnsureWorkers(_degree - 1);
+            int[] ranges = _ranges;
+            if (_workers.Length < degree - 1 || ranges.Length < degree * Stride)
+            {
+                lock (Gate) EnsureWorkers(degree - 1);
+                ranges = _ranges;
+            }
             _execute = &Execute<TJob>;
             _job = Unsafe.AsPointer(ref job);
-            int threads = Math.Min(parts, _degree);
+            int threads = Math.Min(parts, degree);
             _threads = threads;
-            int[] ranges = _ranges;
             _active = ranges;
             for (int t = 0; t < threads; t++)
             {
@@ -165,12 +170,12 @@ public static unsafe class Workers
 
     private static void EnsureWorkers(int count)
     {
+        if (_ranges.Length < (count + 1) * Stride) _ranges = new int[(count + 1) * Stride];
         if (_workers.Length >= count) return;
         var workers = new Worker[count];
         Array.Copy(_workers, workers, _workers.Length);
         for (int i = _workers.Length; i < count; i++) workers[i] = new Worker(i);
         _workers = workers;
-        if (_ranges.Length < (count + 1) * Stride) _ranges = new int[(count + 1) * Stride];
     }
 
     private static int DefaultDegree()

@@ -53,14 +53,14 @@ public static unsafe class Activations
     }
 
     /// <summary>Softmax of every row of <paramref name="cols"/> values: <c>y_i = exp(z_i - m) / sum_j exp(z_j - m)</c>, <c>m = max_j z_j</c>.</summary>
-    /// <remarks>The exponentials of float and double rows are vectorised (<see cref="ExpShifted{T}(ReadOnlySpan{T}, T, Span{T})"/>); the sum runs over
+    /// <remarks>The exponentials of float and double rows are vectorised (<see cref="ExpInPlace{T}(Span{T})"/>); the sum runs over
     /// the row in order.</remarks>
     public static void Softmax<T>(Span<T> rows, int cols) where T : IFloatingPointIeee754<T>
     {
         if (cols < 1) return;
         Span<T> whole = rows.Slice(0, rows.Length / cols * cols);
         ShiftRowsByMax<T>(whole, whole, cols);
-        ExpShifted<T>(whole, T.Zero, whole); // the whole buffer at once: rows of a few classes share vectors
+        ExpInPlace<T>(whole); // the whole buffer at once: rows of a few classes share vectors
         for (int r = 0; r < whole.Length; r += cols)
         {
             Span<T> row = whole.Slice(r, cols);
@@ -83,45 +83,44 @@ public static unsafe class Activations
     }
 
     /// <summary>
-    /// <c>destination[i] = exp(values[i] - shift)</c> for every <c>i</c> (the two may be the same span). Float and double go
-    /// through the runtime's vector exponential (within about 1 ulp), a tail shorter than a vector padded into one, so
-    /// each result depends only on its own value and never on where the row starts; other types use <c>T.Exp</c>.
+    /// <c>values[i] = exp(values[i])</c> for every <c>i</c>. Float and double go through the runtime's vector exponential
+    /// (within about 1 ulp), a tail shorter than a vector padded into one, so each result depends only on its own value
+    /// and never on where a row starts; other types use <c>T.Exp</c>.
     /// </summary>
-    internal static void ExpShifted<T>(ReadOnlySpan<T> values, T shift, Span<T> destination) where T : IFloatingPointIeee754<T>
+    internal static void ExpInPlace<T>(Span<T> values) where T : IFloatingPointIeee754<T>
     {
-        int count = values.Length;
-        if (typeof(T) == typeof(float)) ExpShifted(values, Unsafe.As<T, float>(ref shift), destination, count);
-        else if (typeof(T) == typeof(double)) ExpShifted(values, Unsafe.As<T, double>(ref shift), destination, count);
+        ref T first = ref MemoryMarshal.GetReference(values);
+        if (typeof(T) == typeof(float))
+        {
+            fixed (float* p = &Unsafe.As<T, float>(ref first)) ExpInPlace(p, values.Length);
+        }
+        else if (typeof(T) == typeof(double))
+        {
+            fixed (double* p = &Unsafe.As<T, double>(ref first)) ExpInPlace(p, values.Length);
+        }
         else
         {
-            for (int i = 0; i < count; i++) destination[i] = T.Exp(values[i] - shift);
+            for (int i = 0; i < values.Length; i++) values[i] = T.Exp(values[i]);
         }
     }
 
-    private static void ExpShifted<T, TU>(ReadOnlySpan<T> values, TU shift, Span<T> destination, int count) where TU : unmanaged, IFloatingPointIeee754<TU>
+    private static void ExpInPlace<TU>(TU* p, int count) where TU : unmanaged, IFloatingPointIeee754<TU>
     {
-        fixed (TU* x = &Unsafe.As<T, TU>(ref MemoryMarshal.GetReference(values)), d = &Unsafe.As<T, TU>(ref MemoryMarshal.GetReference(destination)))
-            ExpShifted(x, shift, d, count);
+        if (Vector512.IsHardwareAccelerated) ExpInPlace<Vector512<TU>, TU, Simd512<TU>>(p, count);
+        else if (Vector256.IsHardwareAccelerated) ExpInPlace<Vector256<TU>, TU, Simd256<TU>>(p, count);
+        else ExpInPlace<Vector128<TU>, TU, Simd128<TU>>(p, count);
     }
 
-    private static void ExpShifted<TU>(TU* x, TU shift, TU* d, int count) where TU : unmanaged, IFloatingPointIeee754<TU>
-    {
-        if (Vector512.IsHardwareAccelerated) ExpShifted<Vector512<TU>, TU, Simd512<TU>>(x, shift, d, count);
-        else if (Vector256.IsHardwareAccelerated) ExpShifted<Vector256<TU>, TU, Simd256<TU>>(x, shift, d, count);
-        else ExpShifted<Vector128<TU>, TU, Simd128<TU>>(x, shift, d, count);
-    }
-
-    private static void ExpShifted<TV, TU, S>(TU* x, TU shift, TU* d, int count)
+    private static void ExpInPlace<TV, TU, S>(TU* p, int count)
         where TV : struct where TU : unmanaged, IFloatingPointIeee754<TU> where S : ISimd<TV, TU>
     {
         int n = S.Count, i = 0;
-        TV s = S.Broadcast(shift);
-        for (; i + n <= count; i += n) S.Store(d + i, S.Exp(S.Subtract(S.Load(x + i), s)));
+        for (; i + n <= count; i += n) S.Store(p + i, S.Exp(S.Load(p + i)));
         if (i == count) return;
         TU* pad = stackalloc TU[n];
-        for (int j = 0; j < n; j++) pad[j] = i + j < count ? x[i + j] : shift;
-        S.Store(pad, S.Exp(S.Subtract(S.Load(pad), s)));
-        for (int j = 0; i + j < count; j++) d[i + j] = pad[j];
+        for (int j = 0; j < n; j++) pad[j] = i + j < count ? p[i + j] : TU.Zero;
+        S.Store(pad, S.Exp(S.Load(pad)));
+        for (int j = 0; i + j < count; j++) p[i + j] = pad[j];
     }
 
     /// <summary><c>d *= y (1 - y)</c>.</summary>

@@ -185,9 +185,8 @@ public static unsafe class Gemm
     {
         int tiles = (outSize + 3) / 4;
         var job = new ForwardJob<TV, T, S> { Y = y, X = x, W = w, B = b, N = n, In = inSize, Out = outSize, Act = act };
-        // A few samples (the matrix-vector case): one contiguous block of weight rows per thread, so that repeated
-        // calls find each thread's rows in its own L2. More samples: a few parts per thread, claimed dynamically.
-        int parts = n < 4 ? Math.Min(tiles, Parts(tiles, (long)n * inSize * outSize, 1)) : Parts(tiles, (long)n * inSize * outSize);
+        // One contiguous block of weight rows per thread, so that repeated calls find each thread's rows in its own L2.
+        int parts = Parts(tiles, (long)n * inSize * outSize);
         job.TilesPerPart = (tiles + parts - 1) / parts;
         Workers.Run(ref job, (tiles + job.TilesPerPart - 1) / job.TilesPerPart);
     }
@@ -335,7 +334,7 @@ public static unsafe class Gemm
     private static (int Panels, int Parts) ColumnParts(int columns, int count, long work)
     {
         int panels = columns / count / 4;
-        return (panels, Math.Min(Parts(Math.Max(1, panels), work), Math.Max(1, panels)));
+        return (panels, Parts(Math.Max(1, panels), work));
     }
 
     /// <summary>The columns <c>[first, end)</c> of part <paramref name="part"/> of a <see cref="ColumnParts"/> split.</summary>
@@ -560,20 +559,18 @@ public static unsafe class Gemm
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    /// <summary>How many parts to split <paramref name="units"/> independent blocks into: one below the threshold, else a few per thread.</summary>
-    private static int Parts(int units, long work) => Parts(units, work, PartsPerThread);
-
     /// <summary>
     /// Unit tiles per thread a layer needs before its weight gradient is split by rows: with fewer, whole tiles cannot
     /// be shared out evenly (3 tiles over 2 threads is 8 units against 2), and the column split is used.
     /// </summary>
     private const int RowSplitTilesPerThread = 4;
 
-    private static int Parts(int units, long work, int perThread)
+    /// <summary>How many parts to split <paramref name="units"/> independent blocks into: one below the threshold, else <see cref="PartsPerThread"/> per thread, at most one per block.</summary>
+    private static int Parts(int units, long work)
     {
         int degree = Workers.Degree;
         if (degree == 1 || work < ParallelThreshold) return 1;
-        return Math.Max(1, Math.Min(units, degree * perThread));
+        return Math.Max(1, Math.Min(units, degree * PartsPerThread));
     }
 
     /// <summary>

@@ -233,7 +233,7 @@ public static class LossFunctions
             throw new ArgumentException("The gradient dz must not share memory with the logits, probabilities or targets.", nameof(dz));
         // exp(z - max) of every row into dz (overwritten below), by the softmax's vector exponential, over the whole buffer.
         Activations.ShiftRowsByMax<T>(z, dz, cols);
-        Activations.ExpShifted<T>(dz, T.Zero, dz);
+        Activations.ExpInPlace<T>(dz);
         T sum = T.Zero;
         for (int r = 0; r + cols <= z.Length; r += cols)
         {

@@ -88,7 +88,7 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
     public static Vector512<T> SelectLess(Vector512<T> a, Vector512<T> b, Vector512<T> x, Vector512<T> y) => Vector512.ConditionalSelect(Vector512.LessThan(a, b), x, y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Exp(Vector512<T> a)
-        => typeof(T) == typeof(float) ? Vector512.Exp(a.AsSingle()).As<float, T>() : Vector512.Exp(a.AsDouble()).As<double, T>();
+        => typeof(T) == typeof(float) ? FloatExp.Of(a.AsSingle()).As<float, T>() : Vector512.Exp(a.AsDouble()).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Log(Vector512<T> a)
         => typeof(T) == typeof(float) ? Vector512.Log(a.AsSingle()).As<float, T>() : Vector512.Log(a.AsDouble()).As<double, T>();
@@ -120,7 +120,7 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
     public static Vector256<T> SelectLess(Vector256<T> a, Vector256<T> b, Vector256<T> x, Vector256<T> y) => Vector256.ConditionalSelect(Vector256.LessThan(a, b), x, y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp(Vector256<T> a)
-        => typeof(T) == typeof(float) ? Vector256.Exp(a.AsSingle()).As<float, T>() : Vector256.Exp(a.AsDouble()).As<double, T>();
+        => typeof(T) == typeof(float) ? FloatExp.Of(a.AsSingle()).As<float, T>() : Vector256.Exp(a.AsDouble()).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Log(Vector256<T> a)
         => typeof(T) == typeof(float) ? Vector256.Log(a.AsSingle()).As<float, T>() : Vector256.Log(a.AsDouble()).As<double, T>();
@@ -152,7 +152,7 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T> where T : un
     public static Vector128<T> SelectLess(Vector128<T> a, Vector128<T> b, Vector128<T> x, Vector128<T> y) => Vector128.ConditionalSelect(Vector128.LessThan(a, b), x, y);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Exp(Vector128<T> a)
-        => typeof(T) == typeof(float) ? Vector128.Exp(a.AsSingle()).As<float, T>() : Vector128.Exp(a.AsDouble()).As<double, T>();
+        => typeof(T) == typeof(float) ? FloatExp.Of(a.AsSingle()).As<float, T>() : Vector128.Exp(a.AsDouble()).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Log(Vector128<T> a)
         => typeof(T) == typeof(float) ? Vector128.Log(a.AsSingle()).As<float, T>() : Vector128.Log(a.AsDouble()).As<double, T>();

@@ -13,7 +13,8 @@ namespace Dsl.Runtime;
 /// Formulas (within a few float ulp of the exact function in float; in double within 2e-14 relative, the tanh formula
 /// above 2⁻⁶ losing a little to the cancellation in <c>1 - e</c>):
 /// <list type="bullet">
-/// <item>sigmoid: <c>1 / (1 + exp(-x))</c> (no cancellation; <c>exp</c> overflowing to infinity gives 0).</item>
+/// <item>sigmoid: <c>1 / (1 + exp(-x))</c> (no cancellation; 0 below <c>x = -87</c> in float, where the exact value is
+/// not a normal float; in double <c>exp</c> overflowing to infinity gives 0).</item>
 /// <item>tanh: for <c>|x| &lt; 0.625</c> in float, <c>x + x³ P(x²)</c> with a degree-4 least-squares polynomial
 /// (relative error below 0.63 float epsilon, fitted in <c>tests/Dsl.Runtime.Tests/Reference/fit_tanh.py</c>); in double, below
 /// <c>|x| = 2⁻⁶</c> the Taylor series to <c>x⁹</c>; above, <c>(1 - e) / (1 + e)</c> with <c>e = exp(-2|x|)</c>, and
@@ -32,8 +33,10 @@ internal static class VectorMath
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static TV Sigmoid<TV, T, S>(TV x) where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
+        // Below -87 the result is below the smallest normal float, and exp's clamp would leave it at 6e-39: flush to 0.
         TV one = S.Broadcast(T.One);
-        return S.Divide(one, S.Add(one, S.Exp(S.Subtract(S.Zero, x))));
+        TV sigmoid = S.Divide(one, S.Add(one, S.Exp(S.Subtract(S.Zero, x))));
+        return typeof(T) == typeof(float) ? S.SelectLess(x, S.Broadcast(T.CreateTruncating(-87.0)), S.Zero, sigmoid) : sigmoid;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

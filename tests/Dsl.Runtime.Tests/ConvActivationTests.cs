@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Dsl.Runtime.Tests;
 
 /// <summary>
-/// The float activations the convolution kernels apply to whole vectors (ConvActivation, ConvExp) against the double
+/// The float activations the convolution kernels apply to whole vectors (ConvActivation, FloatExp) against the double
 /// functions of System.Math, in ulps of the float result, over a dense range and at the edges.
 /// </summary>
 public unsafe class ConvActivationTests(ITestOutputHelper output)

@@ -14,7 +14,7 @@ namespace Dsl.Runtime;
 /// <c>z = -87</c>, where the exact value is a subnormal), within 2.4 ulp; tanh is <c>z + z³·P(z²)</c> for
 /// <c>|z| &lt; 0.625</c>, with P the degree-4 polynomial fitted by
 /// <c>tests/Dsl.Runtime.Tests/Reference/fit_conv_activations.py</c>, and <c>sign(z)·(1 - e)/(1 + e)</c>,
-/// <c>e = exp(-2|z|)</c>, above, within 1.5 ulp (<c>exp</c> is <see cref="ConvExp"/>; the bounds are checked by
+/// <c>e = exp(-2|z|)</c>, above, within 1.5 ulp (<c>exp</c> is <see cref="FloatExp"/>; the bounds are checked by
 /// ConvActivationTests). Softplus, and every activation in double
 /// precision, use the scalar functions of <see cref="Fn"/> lane by lane: double exists for gradient checks, where
 /// exactness matters more than speed. Every function works lane by lane, so a value's result never depends on its

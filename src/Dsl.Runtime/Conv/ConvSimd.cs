@@ -82,7 +82,7 @@ internal unsafe interface IConvSimd<TV, T>
     /// <summary><c>mask ? x : y</c> lane by lane.</summary>
     static abstract TV Select(TV mask, TV x, TV y);
 
-    /// <summary><c>exp(a)</c> lane by lane: in float <see cref="ConvExp"/>'s, in double .NET's vectorised implementation.</summary>
+    /// <summary><c>exp(a)</c> lane by lane: in float <see cref="FloatExp"/>'s, in double .NET's vectorised implementation.</summary>
     static abstract TV Exp(TV a);
 
     /// <summary>The lanes' sum, reduced in a fixed order (halves added pairwise down to one lane).</summary>
@@ -156,22 +156,7 @@ internal readonly unsafe struct ConvSimd512<T> : IConvSimd<Vector512<T>, T> wher
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Exp(Vector512<T> a)
-    {
-        if (typeof(T) != typeof(float)) return Vector512.Exp(a.AsDouble()).As<double, T>();
-        // See ConvExp: 2^n · P(r), r = x - n·ln 2, the scale added to the exponent bits.
-        Vector512<float> x = Vector512.Min(Vector512.Max(a.AsSingle(), Vector512.Create(ConvExp.Low)), Vector512.Create(ConvExp.High));
-        Vector512<float> t = Vector512.FusedMultiplyAdd(x, Vector512.Create(ConvExp.Log2E), Vector512.Create(ConvExp.Shifter));
-        Vector512<float> n = t - Vector512.Create(ConvExp.Shifter);
-        Vector512<float> r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-ConvExp.Ln2Hi), x);
-        r = Vector512.FusedMultiplyAdd(n, Vector512.Create(-ConvExp.Ln2Lo), r);
-        Vector512<float> p = Vector512.FusedMultiplyAdd(Vector512.Create(ConvExp.P6), r, Vector512.Create(ConvExp.P5));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P4));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P3));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P2));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P1));
-        p = Vector512.FusedMultiplyAdd(p, r, Vector512.Create(ConvExp.P0));
-        return (p.AsInt32() + Vector512.ShiftLeft(t.AsInt32(), 23)).As<int, T>();
-    }
+        => typeof(T) == typeof(float) ? FloatExp.Of(a.AsSingle()).As<float, T>() : Vector512.Exp(a.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<T> Permute(Vector512<T> a, Vector512<int> indices, Vector512<T> b)
@@ -266,22 +251,7 @@ internal readonly unsafe struct ConvSimd256<T> : IConvSimd<Vector256<T>, T> wher
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Exp(Vector256<T> a)
-    {
-        if (typeof(T) != typeof(float)) return Vector256.Exp(a.AsDouble()).As<double, T>();
-        // See ConvExp: 2^n · P(r), r = x - n·ln 2, the scale added to the exponent bits.
-        Vector256<float> x = Vector256.Min(Vector256.Max(a.AsSingle(), Vector256.Create(ConvExp.Low)), Vector256.Create(ConvExp.High));
-        Vector256<float> t = Vector256.FusedMultiplyAdd(x, Vector256.Create(ConvExp.Log2E), Vector256.Create(ConvExp.Shifter));
-        Vector256<float> n = t - Vector256.Create(ConvExp.Shifter);
-        Vector256<float> r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-ConvExp.Ln2Hi), x);
-        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-ConvExp.Ln2Lo), r);
-        Vector256<float> p = Vector256.FusedMultiplyAdd(Vector256.Create(ConvExp.P6), r, Vector256.Create(ConvExp.P5));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P4));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P3));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P2));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P1));
-        p = Vector256.FusedMultiplyAdd(p, r, Vector256.Create(ConvExp.P0));
-        return (p.AsInt32() + Vector256.ShiftLeft(t.AsInt32(), 23)).As<int, T>();
-    }
+        => typeof(T) == typeof(float) ? FloatExp.Of(a.AsSingle()).As<float, T>() : Vector256.Exp(a.AsDouble()).As<double, T>();
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Even(Vector256<T> a, Vector256<T> b)
@@ -339,23 +309,6 @@ internal readonly unsafe struct ConvSimd256<T> : IConvSimd<Vector256<T>, T> wher
         if (Vector128<T>.Count == 4) h += Vector128.Shuffle(h.AsSingle(), Vector128.Create(2, 3, 0, 1)).As<float, T>();
         return h.GetElement(0) + h.GetElement(1);
     }
-}
-
-/// <summary>
-/// The float <c>exp</c> of the convolution kernels' activations: <c>x</c> clamped to [-87, 88] (results stay normal),
-/// <c>n = round(x / ln 2)</c>, <c>r = x - n·ln 2</c> in two steps (Cody and Waite), <c>exp(x) = 2^n · P(r)</c> with P the
-/// degree-6 polynomial fitted by <c>tests/Dsl.Runtime.Tests/Reference/fit_conv_activations.py</c> (relative error 1.9e-9 on
-/// <c>|r| &lt;= ln 2 / 2</c>, so the float result is within about 1 ulp).
-/// </summary>
-internal static class ConvExp
-{
-    public const float Low = -87f, High = 88f;
-    public const float Log2E = 1.44269504f;
-    /// <summary>1.5·2^23: adding it rounds to an integer held in the low mantissa bits.</summary>
-    public const float Shifter = 12582912f;
-    public const float Ln2Hi = 0.693145751953125f, Ln2Lo = 1.4286068202862268e-06f;
-    public const float P0 = 1.0000000005540683f, P1 = 1.000000036313712f, P2 = 0.49999992079939304f, P3 = 0.16666420211211774f;
-    public const float P4 = 0.04166822581929394f, P5 = 0.008374812424416492f, P6 = 0.0013836817500268214f;
 }
 
 /// <summary>

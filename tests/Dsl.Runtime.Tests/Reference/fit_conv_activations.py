@@ -1,6 +1,6 @@
 """Fits the polynomials of the float activations the convolution kernels apply to whole vectors.
 
-src/Dsl.Runtime/Conv/ConvActivation.cs (tanh) and ConvSimd.cs (ConvExp) hold the coefficients printed here.
+src/Dsl.Runtime/Conv/ConvActivation.cs (tanh) and FloatExp.cs (FloatExp) hold the coefficients printed here.
 Each fit minimises the maximum relative error by iteratively reweighted least squares on a dense grid, which
 converges to (nearly) the minimax polynomial. Run: /usr/bin/python3 fit_conv_activations.py
 """

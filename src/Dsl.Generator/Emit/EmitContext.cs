@@ -105,6 +105,22 @@ internal sealed class EmitContext
     }
 
     /// <summary>Whether a layer's backward pass runs: it has parameters, or a gradient must flow through it to an earlier layer's.</summary>
+    /// <summary>
+    /// The max pooling that runs inside convolution <paramref name="layer"/>'s kernels (each sample pooled as soon as its
+    /// convolution is done, and its gradient routed back just before it is used): the next layer, when it is a
+    /// MaxPool that is not the model's output; else null.
+    /// </summary>
+    public LayerSpec? FusedPool(LayerSpec layer)
+    {
+        if (layer.Kind != LayerKind.Conv || layer.Index >= Model.Layers.Count) return null;
+        LayerSpec next = Model.Layers[layer.Index];
+        return next.Kind == LayerKind.MaxPool && next != Last ? next : null;
+    }
+
+    /// <summary>Whether <paramref name="layer"/> is a max pooling its convolution runs (see <see cref="FusedPool"/>).</summary>
+    public bool IsFused(LayerSpec layer)
+        => layer.Kind == LayerKind.MaxPool && layer.Index >= 2 && FusedPool(Model.Layers[layer.Index - 2]) == layer;
+
     public bool HasBackward(LayerSpec layer) => layer.HasParameters || layer.Kind != LayerKind.Flatten && NeedsInputGradient(layer);
 
     public bool HasDropout

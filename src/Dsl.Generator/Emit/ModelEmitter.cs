@@ -362,6 +362,8 @@ internal static class ModelEmitter
         string T = c.T;
         int i = layer.Index;
         string length = $"n * {layer.OutSize}";
+        if (c.IsFused(layer))
+            return $"// L{i} {layer.Display}: inside Forward_L{i - 1}, which pools each sample as soon as its convolution is done.";
         return layer.Kind switch
         {
             LayerKind.MaxPool => $"SpatialKernels.MaxPoolForward<{T}>({output}, _i{i}, {input}, n, L{i}_Geometry); // L{i} {layer.Display}",
@@ -381,6 +383,8 @@ internal static class ModelEmitter
         int i = layer.Index;
         if (!c.HasBackward(layer)) return $"// L{i} {layer.Display}: no layer with parameters below it, so no gradient to pass on.";
         string dx = c.NeedsInputGradient(layer) ? c.Gradient(i - 1) : "";
+        if (c.IsFused(layer))
+            return $"// L{i} {layer.Display}: inside Backward_L{i - 1}, which routes each sample's gradient to its window's maximum just before using it.";
         return layer.Kind switch
         {
             LayerKind.MaxPool => $"SpatialKernels.MaxPoolBackward<{T}>({dx}, _d{i}, _i{i}, n, L{i}_Geometry); // L{i}: each gradient to its window's maximum",

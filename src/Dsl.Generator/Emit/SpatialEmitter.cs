@@ -45,7 +45,15 @@ internal static class SpatialEmitter
             string sum = $"b[f] + Σ_(c,ky,kx) W[f, c, ky, kx] · x[c, {Tap(layer, "oy", "ky", layer.PadTop)}, {Tap(layer, "ox", "kx", layer.PadLeft)}]";
             w.Line($"// y[f, oy, ox] = {(act.Length == 0 ? sum : $"{act}({sum})")}{(Padded(layer) ? " (x is zero outside the map)" : "")}:");
             w.Line($"// {window} multiply-adds per output; bias and activation are applied as each value is stored. ConvKernels picks the algorithm for this shape.");
-            w.Line($"ConvKernels.Forward<{T}, L{i}_Conv>(y, x, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), _parameters.AsSpan(L{i}_Bias, {layer.BiasCount}), n, _w{i});");
+            string weights = $"_parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), _parameters.AsSpan(L{i}_Bias, {layer.BiasCount})";
+            if (c.FusedPool(layer) is LayerSpec pool)
+            {
+                int p = pool.Index;
+                w.Line($"// Then L{p} {pool.Display}: each sample's output is pooled into _a{p} (the index of each maximum into _i{p}) while it is still in the cache.");
+                w.Line($"ConvKernels.ForwardMaxPool<{T}, L{i}_Conv>(y, _a{p}, _i{p}, x, {weights}, n, _w{i}, L{p}_Geometry);");
+            }
+            else
+                w.Line($"ConvKernels.Forward<{T}, L{i}_Conv>(y, x, {weights}, n, _w{i});");
         }
     }
 
@@ -68,8 +76,19 @@ internal static class SpatialEmitter
         using (w.Block(signature))
         {
             w.Line("// dz and dx are computed per sample, dW and db per filter, every sum in a fixed order: the same bits on any number of cores.");
-            w.Line($"ConvKernels.Backward<{T}, L{i}_Conv>({(dx ? "dx" : "default")}, _gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {layer.BiasCount}),");
-            w.Line($"    dy, x, y, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), n, _w{i});");
+            string gradients = $"{(dx ? "dx" : "default")}, _gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {layer.BiasCount})";
+            if (c.FusedPool(layer) is LayerSpec pool)
+            {
+                int p = pool.Index;
+                w.Line($"// First L{p} {pool.Display} backward: each sample's dy is written from _d{p}, each gradient to its window's maximum (recorded in _i{p}), zero elsewhere.");
+                w.Line($"ConvKernels.BackwardMaxPool<{T}, L{i}_Conv>({gradients},");
+                w.Line($"    dy, _d{p}, _i{p}, x, y, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), n, _w{i}, L{p}_Geometry);");
+            }
+            else
+            {
+                w.Line($"ConvKernels.Backward<{T}, L{i}_Conv>({gradients},");
+                w.Line($"    dy, x, y, _parameters.AsSpan(L{i}_Weight, {layer.WeightCount}), n, _w{i});");
+            }
         }
     }
 

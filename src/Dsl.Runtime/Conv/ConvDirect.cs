@@ -25,20 +25,30 @@ internal static unsafe class ConvDirect<T, TV, S, L>
     private static int K { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => L.Kernel; }
     private static int Gw { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => ConvGrid<L>.GridWidth; }
 
-    public static void Forward(Span<T> y, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, int n, Span<T> workspace)
+    /// <summary>
+    /// The forward pass; when <paramref name="pooled"/> is not empty, each sample's output is max-pooled by
+    /// <paramref name="pool"/> right after it is computed, in the same part (while it is still in the cache).
+    /// </summary>
+    public static void Forward(Span<T> y, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, int n, Span<T> workspace,
+        Span<T> pooled = default, Span<int> argmax = default, in SpatialGeometry pool = default)
     {
         int padded = ConvGrid<L>.PaddedLength;
         if (workspace.Length < n * padded)
             throw new ArgumentException($"workspace holds {workspace.Length} values, but {n} samples need {n * padded}.", nameof(workspace));
-        fixed (T* py = y, px = x, pw = w, pb = b, pws = workspace)
+        fixed (T* py = y, px = x, pw = w, pb = b, pws = workspace, pp = pooled)
+        fixed (int* pi = argmax)
         {
-            var job = new ForwardJob { Y = py, X = px, W = pw, B = pb, Padded = pws };
+            var job = new ForwardJob { Y = py, X = px, W = pw, B = pb, Padded = pws, Pooled = pp, Argmax = pi, Pool = pool };
             Workers.Run(ref job, n);
         }
     }
 
+    /// <summary>
+    /// The backward pass; when <paramref name="dPooled"/> is not empty, each sample's <paramref name="dy"/> is first
+    /// written from the pooled gradient by <paramref name="pool"/>'s argmax routing, in the same part that uses it.
+    /// </summary>
     public static void Backward(Span<T> dx, Span<T> dw, Span<T> db, Span<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> w, int n,
-        Span<T> workspace)
+        Span<T> workspace, ReadOnlySpan<T> dPooled = default, ReadOnlySpan<int> argmax = default, in SpatialGeometry pool = default)
     {
         int padded = ConvGrid<L>.PaddedLength, gradient = ConvGrid<L>.GradientLength;
         if (workspace.Length < n * (padded + gradient) + 16)
@@ -46,10 +56,11 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         // The bordered inputs come first, for as many samples as the workspace holds, then dL/dz from the next 64-byte
         // boundary (the workspace holds 16 values more for that).
         int capacity = (workspace.Length - 16) / (padded + gradient);
-        fixed (T* pdx = dx, pdw = dw, pdb = db, pdy = dy, px = x, py = y, pw = w, pws = workspace)
+        fixed (T* pdx = dx, pdw = dw, pdb = db, pdy = dy, px = x, py = y, pw = w, pws = workspace, pdp = dPooled)
+        fixed (int* pi = argmax)
         {
             T* dz = (T*)(((nuint)(pws + capacity * padded) + 63) & ~(nuint)63);
-            var prepare = new PrepareJob { Dx = pdx, Dy = pdy, Y = py, W = pw, Gradient = dz };
+            var prepare = new PrepareJob { Dx = pdx, Dy = pdy, Y = py, W = pw, Gradient = dz, DPooled = pdp, Argmax = pi, Pool = pool };
             Workers.Run(ref prepare, n);
             int rows = WeightJob.RowsPerPartFor(Workers.Degree);
             var weights = new WeightJob { Dw = pdw, Db = pdb, X = px, Padded = pws, Gradient = dz, Samples = n, RowsPerPart = rows };
@@ -333,10 +344,15 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         public static Act Activation => Act.Linear;
     }
 
-    /// <summary>Forward, one part per sample: border the input if the layer pads, then the direct convolution.</summary>
+    /// <summary>
+    /// Forward, one part per sample: border the input if the layer pads, then the direct convolution, then (when
+    /// <see cref="Pooled"/> is set) the max pooling of the sample's output.
+    /// </summary>
     private struct ForwardJob : IParallelPart
     {
-        public T* Y, X, W, B, Padded;
+        public T* Y, X, W, B, Padded, Pooled;
+        public int* Argmax;
+        public SpatialGeometry Pool;
 
         public readonly void Execute(int s)
         {
@@ -360,6 +376,8 @@ internal static unsafe class ConvDirect<T, TV, S, L>
             Run<LayerActivation>(pass, F);
             if (!ConvActivation.IsElementwise(L.Activation))
                 ConvActivation.ApplyWhole(L.Activation, new Span<T>(pass.Out, ConvGrid<L>.OutSize));
+            if (Pooled != null)
+                PoolKernels.MaxForward(Pooled + s * Pool.OutSize, Argmax + s * Pool.OutSize, pass.Out, Pool);
         }
     }
 
@@ -380,18 +398,22 @@ internal static unsafe class ConvDirect<T, TV, S, L>
     }
 
     /// <summary>
-    /// Backward, one part per sample: dL/dz from dL/dy and the saved output, written on the grid (zero margin, zero
-    /// columns past the output's width), its sum per filter (the sample's share of dL/db), and dL/dx.
+    /// Backward, one part per sample: dL/dy from the pooled gradient when the layer's output was pooled, then dL/dz
+    /// from dL/dy and the saved output, written on the grid (zero margin, zero columns past the output's width), its
+    /// sum per filter (the sample's share of dL/db), and dL/dx.
     /// </summary>
     private struct PrepareJob : IParallelPart
     {
-        public T* Dx, Dy, Y, W, Gradient;
+        public T* Dx, Dy, Y, W, Gradient, DPooled;
+        public int* Argmax;
+        public SpatialGeometry Pool;
 
         public readonly void Execute(int s)
         {
             int lanes = S.Count, oh = L.OutHeight, ow = L.OutWidth, outSize = ConvGrid<L>.OutSize;
             int margin = ConvGrid<L>.Margin, dzStride = ConvGrid<L>.DzStride;
             T* dy = Dy + s * outSize, y = Y + s * outSize;
+            if (DPooled != null) PoolKernels.MaxBackward(dy, DPooled + s * Pool.OutSize, Argmax + s * Pool.OutSize, Pool);
             T* dz = Gradient + s * ConvGrid<L>.GradientLength;
             if (!ConvActivation.IsElementwise(L.Activation))
                 ConvActivation.BackwardWhole(L.Activation, new Span<T>(dy, outSize), new ReadOnlySpan<T>(y, outSize));

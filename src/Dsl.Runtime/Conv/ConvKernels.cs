@@ -107,10 +107,7 @@ public static class ConvKernels
         ReadOnlySpan<T> weight, int n, Span<T> workspace)
         where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
     {
-        Check<T, TLayer>(dy.Length, x.Length, weight.Length, dBias.Length, n);
-        if (y.Length < n * ConvGrid<TLayer>.OutSize) throw new ArgumentException($"y holds {y.Length} values, but {n} samples need {n * ConvGrid<TLayer>.OutSize}.", nameof(y));
-        if (dWeight.Length != weight.Length) throw new ArgumentException($"dWeight holds {dWeight.Length} values, expected {weight.Length}.", nameof(dWeight));
-        if (!dx.IsEmpty && dx.Length < n * ConvGrid<TLayer>.InSize) throw new ArgumentException($"dx holds {dx.Length} values, but {n} samples need {n * ConvGrid<TLayer>.InSize}.", nameof(dx));
+        CheckBackward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n);
         if (n == 0) return;
         if (UsesDirect512<T, TLayer>())
             ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
@@ -118,6 +115,96 @@ public static class ConvKernels
             ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
         else
             ConvIm2Col.Backward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
+    }
+
+    /// <summary>
+    /// <see cref="Forward{T, TLayer}"/> followed by <see cref="SpatialKernels.MaxPoolForward{T}"/> of its output, with
+    /// the same results: on the direct path each sample is pooled by the part that computed it, while its output is
+    /// still in the cache, and no second pass over the batch is needed.
+    /// </summary>
+    /// <param name="y">The convolution's output <c>[n, F, outH, outW]</c> (kept: the backward pass needs it).</param>
+    /// <param name="pooled">The pooling's output <c>[n, F, pooledH, pooledW]</c>.</param>
+    /// <param name="argmax">The input index (within the sample) of each pooled maximum, as <see cref="SpatialKernels.MaxPoolForward{T}"/>.</param>
+    /// <param name="x">Input <c>[n, C, H, W]</c>.</param>
+    /// <param name="weight">Weight <c>[F, C, k, k]</c>.</param>
+    /// <param name="bias">Bias <c>[F]</c>.</param>
+    /// <param name="n">Number of samples.</param>
+    /// <param name="workspace">As for <see cref="Forward{T, TLayer}"/>.</param>
+    /// <param name="pool">The pooling layer's geometry; its input must be the convolution's output.</param>
+    public static unsafe void ForwardMaxPool<T, TLayer>(Span<T> y, Span<T> pooled, Span<int> argmax, ReadOnlySpan<T> x, ReadOnlySpan<T> weight,
+        ReadOnlySpan<T> bias, int n, Span<T> workspace, in SpatialGeometry pool)
+        where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
+    {
+        Check<T, TLayer>(y.Length, x.Length, weight.Length, bias.Length, n);
+        CheckPool<TLayer>(pooled.Length, argmax.Length, n, pool, nameof(pooled));
+        if (n == 0) return;
+        if (UsesDirect512<T, TLayer>())
+            ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Forward(y, x, weight, bias, n, workspace, pooled, argmax, pool);
+        else if (UsesDirect256<T, TLayer>())
+            ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Forward(y, x, weight, bias, n, workspace, pooled, argmax, pool);
+        else
+        {
+            ConvIm2Col.Forward<T, TLayer>(y, x, weight, bias, n, workspace);
+            SpatialKernels.MaxPoolForward<T>(pooled, argmax, y, n, pool);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SpatialKernels.MaxPoolBackward{T}"/> into <paramref name="dy"/> followed by <see cref="Backward{T, TLayer}"/>,
+    /// with the same results: on the direct path each sample's <paramref name="dy"/> is routed from
+    /// <paramref name="dPooled"/> by the part that then uses it.
+    /// </summary>
+    /// <param name="dx">Input gradient <c>[n, C, H, W]</c>, or empty when no layer before needs it.</param>
+    /// <param name="dWeight">Weight gradient <c>[F, C, k, k]</c>, added to.</param>
+    /// <param name="dBias">Bias gradient <c>[F]</c>, added to.</param>
+    /// <param name="dy">Scratch for dL/dy <c>[n, F, outH, outW]</c>; overwritten.</param>
+    /// <param name="dPooled">dL/d(pooled output) <c>[n, F, pooledH, pooledW]</c>.</param>
+    /// <param name="argmax">The indices <see cref="ForwardMaxPool{T, TLayer}"/> recorded.</param>
+    /// <param name="x">The forward pass's input.</param>
+    /// <param name="y">The forward pass's convolution output.</param>
+    /// <param name="weight">Weight <c>[F, C, k, k]</c>.</param>
+    /// <param name="n">Number of samples.</param>
+    /// <param name="workspace">The forward pass's workspace.</param>
+    /// <param name="pool">The pooling layer's geometry.</param>
+    public static unsafe void BackwardMaxPool<T, TLayer>(Span<T> dx, Span<T> dWeight, Span<T> dBias, Span<T> dy, ReadOnlySpan<T> dPooled,
+        ReadOnlySpan<int> argmax, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> weight, int n, Span<T> workspace, in SpatialGeometry pool)
+        where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
+    {
+        CheckBackward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n);
+        CheckPool<TLayer>(dPooled.Length, argmax.Length, n, pool, nameof(dPooled));
+        if (n == 0) return;
+        if (UsesDirect512<T, TLayer>())
+            ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace, dPooled, argmax, pool);
+        else if (UsesDirect256<T, TLayer>())
+            ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace, dPooled, argmax, pool);
+        else
+        {
+            SpatialKernels.MaxPoolBackward<T>(dy, dPooled, argmax, n, pool);
+            ConvIm2Col.Backward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
+        }
+    }
+
+    private static void CheckBackward<T, TLayer>(Span<T> dx, Span<T> dWeight, Span<T> dBias, Span<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y,
+        ReadOnlySpan<T> weight, int n) where TLayer : IConvLayer
+    {
+        Check<T, TLayer>(dy.Length, x.Length, weight.Length, dBias.Length, n);
+        if (y.Length < n * ConvGrid<TLayer>.OutSize) throw new ArgumentException($"y holds {y.Length} values, but {n} samples need {n * ConvGrid<TLayer>.OutSize}.", nameof(y));
+        if (dWeight.Length != weight.Length) throw new ArgumentException($"dWeight holds {dWeight.Length} values, expected {weight.Length}.", nameof(dWeight));
+        if (!dx.IsEmpty && dx.Length < n * ConvGrid<TLayer>.InSize) throw new ArgumentException($"dx holds {dx.Length} values, but {n} samples need {n * ConvGrid<TLayer>.InSize}.", nameof(dx));
+    }
+
+    /// <summary>The pooling that follows a convolution: it must read exactly the convolution's output.</summary>
+    private static void CheckPool<TLayer>(int pooledLength, int argmaxLength, int n, in SpatialGeometry pool, string pooledName) where TLayer : IConvLayer
+    {
+        if (pool.InChannels != TLayer.OutChannels || pool.InHeight != TLayer.OutHeight || pool.InWidth != TLayer.OutWidth || pool.OutChannels != pool.InChannels)
+            throw new ArgumentException($"the pooling reads [{pool.InChannels}, {pool.InHeight}, {pool.InWidth}] into {pool.OutChannels} channels, but the convolution " +
+                                        $"writes [{TLayer.OutChannels}, {TLayer.OutHeight}, {TLayer.OutWidth}].", nameof(pool));
+        if (pool.Kernel < 1 || pool.Stride < 1 || pool.PadTop != 0 || pool.PadLeft != 0
+            || (pool.OutHeight - 1) * pool.Stride + pool.Kernel > pool.InHeight || (pool.OutWidth - 1) * pool.Stride + pool.Kernel > pool.InWidth)
+            throw new ArgumentException($"the pooling's {pool.Kernel}x{pool.Kernel} windows with stride {pool.Stride} and padding ({pool.PadTop}, {pool.PadLeft}) " +
+                                        $"do not give [{pool.OutHeight}, {pool.OutWidth}] inside the [{pool.InHeight}, {pool.InWidth}] map.", nameof(pool));
+        if (pooledLength < n * pool.OutSize) throw new ArgumentException($"{pooledName} holds {pooledLength} values, but {n} samples need {n * pool.OutSize}.", pooledName);
+        if (argmaxLength < n * pool.OutSize) throw new ArgumentException($"argmax holds {argmaxLength} values, but {n} samples need {n * pool.OutSize}.", "argmax");
     }
 
     private static void Check<T, TLayer>(int yLength, int xLength, int weightLength, int biasLength, int n) where TLayer : IConvLayer

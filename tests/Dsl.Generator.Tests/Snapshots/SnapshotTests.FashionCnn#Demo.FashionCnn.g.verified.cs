@@ -186,9 +186,9 @@ partial class FashionCnn : ITrainable<float>
             Span<float> y = output.Slice(start * OutputSize, n * OutputSize);
             Forward_L1(_a1, x, n);
             Forward_L2(_a2, _a1, n);
-            SpatialKernels.MaxPoolForward<float>(_a3, _i3, _a2, n, L3_Geometry); // L3 MaxPool(2)
+            // L3 MaxPool(2): inside Forward_L2, which pools each sample as soon as its convolution is done.
             Forward_L4(_a4, _a3, n);
-            SpatialKernels.MaxPoolForward<float>(_a5, _i5, _a4, n, L5_Geometry); // L5 MaxPool(2)
+            // L5 MaxPool(2): inside Forward_L4, which pools each sample as soon as its convolution is done.
             // L6 Flatten: [16, 4, 4] -> [256], the same memory read flat.
             Forward_L7(_a7, _a5, n);
             Forward_L8(_z8, y, _a7, n);
@@ -241,9 +241,9 @@ partial class FashionCnn : ITrainable<float>
         // Forward, keeping every layer's output for the backward pass.
         Forward_L1(_a1, x, n);
         Forward_L2(_a2, _a1, n);
-        SpatialKernels.MaxPoolForward<float>(_a3, _i3, _a2, n, L3_Geometry); // L3 MaxPool(2)
+        // L3 MaxPool(2): inside Forward_L2, which pools each sample as soon as its convolution is done.
         Forward_L4(_a4, _a3, n);
-        SpatialKernels.MaxPoolForward<float>(_a5, _i5, _a4, n, L5_Geometry); // L5 MaxPool(2)
+        // L5 MaxPool(2): inside Forward_L4, which pools each sample as soon as its convolution is done.
         // L6 Flatten: the same memory read flat.
         Forward_L7(_a7, _a5, n);
         Forward_L8(_z8, _a8, _a7, n);
@@ -253,9 +253,9 @@ partial class FashionCnn : ITrainable<float>
         Backward_L8(_d7, _d8, _a7, _a8, n);
         Backward_L7(_d5, _d7, _a5, _a7, n);
         // L6 Flatten: the gradient is the same memory, read flat.
-        SpatialKernels.MaxPoolBackward<float>(_d4, _d5, _i5, n, L5_Geometry); // L5: each gradient to its window's maximum
+        // L5 MaxPool(2): inside Backward_L4, which routes each sample's gradient to its window's maximum just before using it.
         Backward_L4(_d3, _d4, _a3, _a4, n);
-        SpatialKernels.MaxPoolBackward<float>(_d2, _d3, _i3, n, L3_Geometry); // L3: each gradient to its window's maximum
+        // L3 MaxPool(2): inside Backward_L2, which routes each sample's gradient to its window's maximum just before using it.
         Backward_L2(_d1, _d2, _a1, _a2, n);
         Backward_L1(_d1, x, _a1, n);
         return loss;
@@ -285,7 +285,8 @@ partial class FashionCnn : ITrainable<float>
     {
         // y[f, oy, ox] = tanh(b[f] + Σ_(c,ky,kx) W[f, c, ky, kx] · x[c, oy + ky, ox + kx]):
         // 36 multiply-adds per output; bias and activation are applied as each value is stored. ConvKernels picks the algorithm for this shape.
-        ConvKernels.Forward<float, L2_Conv>(y, x, _parameters.AsSpan(L2_Weight, 288), _parameters.AsSpan(L2_Bias, 8), n, _w2);
+        // Then L3 MaxPool(2): each sample's output is pooled into _a3 (the index of each maximum into _i3) while it is still in the cache.
+        ConvKernels.ForwardMaxPool<float, L2_Conv>(y, _a3, _i3, x, _parameters.AsSpan(L2_Weight, 288), _parameters.AsSpan(L2_Bias, 8), n, _w2, L3_Geometry);
     }
 
     /// <summary>
@@ -295,8 +296,9 @@ partial class FashionCnn : ITrainable<float>
     private void Backward_L2(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
         // dz and dx are computed per sample, dW and db per filter, every sum in a fixed order: the same bits on any number of cores.
-        ConvKernels.Backward<float, L2_Conv>(dx, _gradients.AsSpan(L2_Weight, 288), _gradients.AsSpan(L2_Bias, 8),
-            dy, x, y, _parameters.AsSpan(L2_Weight, 288), n, _w2);
+        // First L3 MaxPool(2) backward: each sample's dy is written from _d3, each gradient to its window's maximum (recorded in _i3), zero elsewhere.
+        ConvKernels.BackwardMaxPool<float, L2_Conv>(dx, _gradients.AsSpan(L2_Weight, 288), _gradients.AsSpan(L2_Bias, 8),
+            dy, _d3, _i3, x, y, _parameters.AsSpan(L2_Weight, 288), n, _w2, L3_Geometry);
     }
 
     /// <summary>Layer 4 forward, Conv(16, 3, Act.ReLU): [8, 11, 11] -> [16, 9, 9], 3x3 kernel, stride 1, no padding.</summary>
@@ -304,7 +306,8 @@ partial class FashionCnn : ITrainable<float>
     {
         // y[f, oy, ox] = relu(b[f] + Σ_(c,ky,kx) W[f, c, ky, kx] · x[c, oy + ky, ox + kx]):
         // 72 multiply-adds per output; bias and activation are applied as each value is stored. ConvKernels picks the algorithm for this shape.
-        ConvKernels.Forward<float, L4_Conv>(y, x, _parameters.AsSpan(L4_Weight, 1152), _parameters.AsSpan(L4_Bias, 16), n, _w4);
+        // Then L5 MaxPool(2): each sample's output is pooled into _a5 (the index of each maximum into _i5) while it is still in the cache.
+        ConvKernels.ForwardMaxPool<float, L4_Conv>(y, _a5, _i5, x, _parameters.AsSpan(L4_Weight, 1152), _parameters.AsSpan(L4_Bias, 16), n, _w4, L5_Geometry);
     }
 
     /// <summary>
@@ -314,8 +317,9 @@ partial class FashionCnn : ITrainable<float>
     private void Backward_L4(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
         // dz and dx are computed per sample, dW and db per filter, every sum in a fixed order: the same bits on any number of cores.
-        ConvKernels.Backward<float, L4_Conv>(dx, _gradients.AsSpan(L4_Weight, 1152), _gradients.AsSpan(L4_Bias, 16),
-            dy, x, y, _parameters.AsSpan(L4_Weight, 1152), n, _w4);
+        // First L5 MaxPool(2) backward: each sample's dy is written from _d5, each gradient to its window's maximum (recorded in _i5), zero elsewhere.
+        ConvKernels.BackwardMaxPool<float, L4_Conv>(dx, _gradients.AsSpan(L4_Weight, 1152), _gradients.AsSpan(L4_Bias, 16),
+            dy, _d5, _i5, x, y, _parameters.AsSpan(L4_Weight, 1152), n, _w4, L5_Geometry);
     }
 
     /// <summary>Layer 7 forward, Dense(128, Act.Tanh): [256] -> [128]. <c>y = tanh(W x + b)</c> for each of <paramref name="n"/> samples.</summary>

@@ -47,22 +47,12 @@ public unsafe class ConvActivationTests(ITestOutputHelper output)
         values[3] = -3e-8f;
         var results = (float[])values.Clone();
         fixed (float* p = results) apply(p, count);
-        double worst = 0;
-        float at = 0;
-        for (int i = 0; i < count; i++)
+        (double worst, float at) = UlpError.Worst(values, results, z => act switch
         {
-            double z = values[i];
-            double exact = act switch
-            {
-                Act.Tanh => Math.Tanh(z),
-                Act.Sigmoid => 1 / (1 + Math.Exp(-z)),
-                _ => Math.Exp(z),
-            };
-            float rounded = (float)exact;
-            double ulp = Math.Max(float.Epsilon, MathF.BitIncrement(Math.Abs(rounded)) - Math.Abs(rounded));
-            double error = Math.Abs(results[i] - exact) / ulp;
-            if (error > worst) (worst, at) = (error, values[i]);
-        }
+            Act.Tanh => Math.Tanh(z),
+            Act.Sigmoid => 1 / (1 + Math.Exp(-z)),
+            _ => Math.Exp(z),
+        });
         output.WriteLine($"{act}: worst {worst:F3} ulp at {at:R}");
         Assert.True(worst <= maxUlps, $"{act}: {worst:F3} ulp at {at:R}, more than {maxUlps}");
     }

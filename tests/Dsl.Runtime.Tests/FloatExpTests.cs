@@ -67,16 +67,7 @@ public unsafe class FloatExpTests(ITestOutputHelper output)
             for (int i = 0; i < count; i++) values[i] = (float)(low + (high - low) * i / (count - 1));
             var results = (float[])values.Clone();
             Apply(width, act, results);
-            double worst = 0;
-            float at = 0;
-            for (int i = 0; i < count; i++)
-            {
-                double exact = Exact(act, values[i]);
-                float rounded = (float)exact;
-                double ulp = Math.Max(float.Epsilon, MathF.BitIncrement(Math.Abs(rounded)) - Math.Abs(rounded));
-                double error = Math.Abs(results[i] - exact) / ulp;
-                if (error > worst) (worst, at) = (error, values[i]);
-            }
+            (double worst, float at) = UlpError.Worst(values, results, z => Exact(act, z));
             output.WriteLine($"{width} bits, {act}: worst {worst:F3} ulp at {at:R}");
             Assert.True(worst <= maxUlps, $"{width} bits, {act}: {worst:F3} ulp at {at:R}, more than {maxUlps}");
         }
@@ -122,5 +113,24 @@ public unsafe class FloatExpTests(ITestOutputHelper output)
         Assert.Equal(-1e-30f, tanh[11]);
         Assert.Equal(1f, tanh[14]);
         Assert.Equal(-1f, tanh[15]);
+    }
+}
+
+/// <summary>The largest error of float results against a double function, in ulps of the correctly rounded float result.</summary>
+internal static class UlpError
+{
+    public static (double Worst, float At) Worst(float[] inputs, float[] results, Func<double, double> exact)
+    {
+        double worst = 0;
+        float at = 0;
+        for (int i = 0; i < inputs.Length; i++)
+        {
+            double value = exact(inputs[i]);
+            float rounded = (float)value;
+            double ulp = Math.Max(float.Epsilon, MathF.BitIncrement(Math.Abs(rounded)) - Math.Abs(rounded));
+            double error = Math.Abs(results[i] - value) / ulp;
+            if (error > worst) (worst, at) = (error, inputs[i]);
+        }
+        return (worst, at);
     }
 }

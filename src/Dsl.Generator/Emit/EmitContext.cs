@@ -104,7 +104,6 @@ internal sealed class EmitContext
         return false;
     }
 
-    /// <summary>Whether a layer's backward pass runs: it has parameters, or a gradient must flow through it to an earlier layer's.</summary>
     /// <summary>
     /// The max pooling that runs inside convolution <paramref name="layer"/>'s kernels (each sample pooled as soon as its
     /// convolution is done, and its gradient routed back just before it is used): the next layer, when it is a
@@ -121,6 +120,7 @@ internal sealed class EmitContext
     public bool IsFused(LayerSpec layer)
         => layer.Kind == LayerKind.MaxPool && layer.Index >= 2 && FusedPool(Model.Layers[layer.Index - 2]) == layer;
 
+    /// <summary>Whether a layer's backward pass runs: it has parameters, or a gradient must flow through it to an earlier layer's.</summary>
     public bool HasBackward(LayerSpec layer) => layer.HasParameters || layer.Kind != LayerKind.Flatten && NeedsInputGradient(layer);
 
     public bool HasDropout

@@ -30,7 +30,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
     /// <paramref name="pool"/> right after it is computed, in the same part (while it is still in the cache).
     /// </summary>
     public static void Forward(Span<T> y, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, int n, Span<T> workspace,
-        Span<T> pooled = default, Span<int> argmax = default, in SpatialGeometry pool = default)
+        Span<T> pooled, Span<int> argmax, in SpatialGeometry pool)
     {
         int padded = ConvGrid<L>.PaddedLength;
         if (workspace.Length < n * padded)
@@ -48,7 +48,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
     /// written from the pooled gradient by <paramref name="pool"/>'s argmax routing, in the same part that uses it.
     /// </summary>
     public static void Backward(Span<T> dx, Span<T> dw, Span<T> db, Span<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y, ReadOnlySpan<T> w, int n,
-        Span<T> workspace, ReadOnlySpan<T> dPooled = default, ReadOnlySpan<int> argmax = default, in SpatialGeometry pool = default)
+        Span<T> workspace, ReadOnlySpan<T> dPooled, ReadOnlySpan<int> argmax, in SpatialGeometry pool)
     {
         int padded = ConvGrid<L>.PaddedLength, gradient = ConvGrid<L>.GradientLength;
         if (workspace.Length < n * (padded + gradient) + 16)

@@ -78,13 +78,7 @@ public static class ConvKernels
         where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
     {
         Check<T, TLayer>(y.Length, x.Length, weight.Length, bias.Length, n);
-        if (n == 0) return;
-        if (UsesDirect512<T, TLayer>())
-            ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Forward(y, x, weight, bias, n, workspace);
-        else if (UsesDirect256<T, TLayer>())
-            ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Forward(y, x, weight, bias, n, workspace);
-        else
-            ConvIm2Col.Forward<T, TLayer>(y, x, weight, bias, n, workspace);
+        RunForward<T, TLayer>(y, x, weight, bias, n, workspace, default, default, default);
     }
 
     /// <summary>
@@ -108,13 +102,7 @@ public static class ConvKernels
         where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
     {
         CheckBackward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n);
-        if (n == 0) return;
-        if (UsesDirect512<T, TLayer>())
-            ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
-        else if (UsesDirect256<T, TLayer>())
-            ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
-        else
-            ConvIm2Col.Backward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
+        RunBackward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n, workspace, default, default, default);
     }
 
     /// <summary>
@@ -137,16 +125,7 @@ public static class ConvKernels
     {
         Check<T, TLayer>(y.Length, x.Length, weight.Length, bias.Length, n);
         CheckPool<TLayer>(pooled.Length, argmax.Length, n, pool, nameof(pooled));
-        if (n == 0) return;
-        if (UsesDirect512<T, TLayer>())
-            ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Forward(y, x, weight, bias, n, workspace, pooled, argmax, pool);
-        else if (UsesDirect256<T, TLayer>())
-            ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Forward(y, x, weight, bias, n, workspace, pooled, argmax, pool);
-        else
-        {
-            ConvIm2Col.Forward<T, TLayer>(y, x, weight, bias, n, workspace);
-            SpatialKernels.MaxPoolForward<T>(pooled, argmax, y, n, pool);
-        }
+        RunForward<T, TLayer>(y, x, weight, bias, n, workspace, pooled, argmax, pool);
     }
 
     /// <summary>
@@ -172,6 +151,37 @@ public static class ConvKernels
     {
         CheckBackward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n);
         CheckPool<TLayer>(dPooled.Length, argmax.Length, n, pool, nameof(dPooled));
+        RunBackward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n, workspace, dPooled, argmax, pool);
+    }
+
+    /// <summary>
+    /// The forward pass on this machine's path for the layer, then, when <paramref name="pooled"/> is not empty, its max
+    /// pooling (inside the direct kernels' parts; after the im2col pass otherwise). Arguments already checked.
+    /// </summary>
+    private static void RunForward<T, TLayer>(Span<T> y, ReadOnlySpan<T> x, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias, int n, Span<T> workspace,
+        Span<T> pooled, Span<int> argmax, in SpatialGeometry pool)
+        where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
+    {
+        if (n == 0) return;
+        if (UsesDirect512<T, TLayer>())
+            ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Forward(y, x, weight, bias, n, workspace, pooled, argmax, pool);
+        else if (UsesDirect256<T, TLayer>())
+            ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Forward(y, x, weight, bias, n, workspace, pooled, argmax, pool);
+        else
+        {
+            ConvIm2Col.Forward<T, TLayer>(y, x, weight, bias, n, workspace);
+            if (!pooled.IsEmpty) SpatialKernels.MaxPoolForward<T>(pooled, argmax, y, n, pool);
+        }
+    }
+
+    /// <summary>
+    /// The backward pass on this machine's path for the layer, first routing <paramref name="dPooled"/> into
+    /// <paramref name="dy"/> when it is not empty (inside the direct kernels' parts; before the im2col pass otherwise).
+    /// </summary>
+    private static void RunBackward<T, TLayer>(Span<T> dx, Span<T> dWeight, Span<T> dBias, Span<T> dy, ReadOnlySpan<T> x, ReadOnlySpan<T> y,
+        ReadOnlySpan<T> weight, int n, Span<T> workspace, ReadOnlySpan<T> dPooled, ReadOnlySpan<int> argmax, in SpatialGeometry pool)
+        where T : unmanaged, IFloatingPointIeee754<T> where TLayer : IConvLayer
+    {
         if (n == 0) return;
         if (UsesDirect512<T, TLayer>())
             ConvDirect<T, Vector512<T>, ConvSimd512<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace, dPooled, argmax, pool);
@@ -179,7 +189,7 @@ public static class ConvKernels
             ConvDirect<T, Vector256<T>, ConvSimd256<T>, TLayer>.Backward(dx, dWeight, dBias, dy, x, y, weight, n, workspace, dPooled, argmax, pool);
         else
         {
-            SpatialKernels.MaxPoolBackward<T>(dy, dPooled, argmax, n, pool);
+            if (!dPooled.IsEmpty) SpatialKernels.MaxPoolBackward<T>(dy, dPooled, argmax, n, pool);
             ConvIm2Col.Backward<T, TLayer>(dx, dWeight, dBias, dy, x, y, weight, n, workspace);
         }
     }

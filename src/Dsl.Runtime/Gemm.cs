@@ -1,7 +1,9 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dsl.Runtime;
 
@@ -360,18 +362,98 @@ public static unsafe class Gemm
         long work = (long)n * inSize * outSize;
         int unitTiles = (outSize + 3) / 4;
         int rowParts = Parts(unitTiles, work);
+        T* packed = PacksGradient(n, outSize, sizeof(T)) ? PackBuffer<T>.Get((long)outSize * n) : null;
         if (rowParts > 1 && unitTiles >= Workers.Degree * RowSplitTilesPerThread)
         {
             // Enough units to give every thread several parts: split the rows of dw (units), as the forward product and
-            // the optimizers split the weight, so each core updates the rows it computed.
-            var rows = new WeightGradientRowsJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, N = n, In = inSize, Out = outSize };
+            // the optimizers split the weight, so each core updates the rows it computed (and packs their dz columns).
+            var rows = new WeightGradientRowsJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
             rows.TilesPerPart = (unitTiles + rowParts - 1) / rowParts;
             Workers.Run(ref rows, (unitTiles + rows.TilesPerPart - 1) / rows.TilesPerPart);
             return;
         }
-        var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, N = n, In = inSize, Out = outSize };
+        // Every column part reads all units, so the caller packs dz once for all of them.
+        if (packed != null) PackColumns(packed, dz, n, outSize, 0, outSize);
+        var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
         (job.Panels, job.Parts) = ColumnParts(inSize, S.Count, work);
         Workers.Run(ref job, job.Parts + 1); // the extra part adds the bias gradient
+    }
+
+    /// <summary>
+    /// Bytes of one dz row from which the weight gradient packs dz's columns first (<see cref="PackColumns{T}"/>). The
+    /// product broadcasts <c>dz[s, o]</c> for 4 units and every sample of a block: read in place, each sample is a
+    /// different cache line (and, for long rows, a different page), and the W3 and W2 weight gradients ran at 265 and
+    /// 280 GFLOP/s on 2 cores; reading packed columns, 400 and 410, as fast as the input gradient, whose broadcasts
+    /// walk along memory (docs/perf-dense.md). Short rows share lines between samples, and their packing would cost
+    /// more than it saves.
+    /// </summary>
+    internal const int PackRowBytes = 256;
+
+    /// <summary>Whether the weight gradient packs dz: rows of at least <see cref="PackRowBytes"/> and a whole 8-sample block.</summary>
+    internal static bool PacksGradient(int n, int outSize, int size) => n >= 8 && (long)outSize * size >= PackRowBytes;
+
+    /// <summary>
+    /// <c>packed[o, s] = dz[s, o]</c> for the units <c>o</c> in <c>[o0, o1)</c> and every sample <c>s &lt; n</c>:
+    /// columns of <c>dz [n, outSize]</c> become rows of <c>packed [outSize, n]</c>. Floats go 8 x 8 through AVX
+    /// registers where the CPU has them; the rest go one by one, 8 samples at a time.
+    /// </summary>
+    internal static void PackColumns<T>(T* packed, T* dz, int n, int outSize, int o0, int o1) where T : unmanaged
+    {
+        int s = 0;
+        if (typeof(T) == typeof(float) && Avx.IsSupported)
+            for (; s + 8 <= n; s += 8)
+            {
+                int o = o0;
+                for (; o + 8 <= o1; o += 8) Transpose8x8((float*)dz + (long)s * outSize + o, outSize, (float*)packed + (long)o * n + s, n);
+                for (; o < o1; o++)
+                    for (int r = s; r < s + 8; r++) packed[(long)o * n + r] = dz[(long)r * outSize + o];
+            }
+        for (; s < n; s += 8)
+        {
+            int end = Math.Min(n, s + 8);
+            for (int o = o0; o < o1; o++)
+                for (int r = s; r < end; r++) packed[(long)o * n + r] = dz[(long)r * outSize + o];
+        }
+    }
+
+    /// <summary>Writes the 8 x 8 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> apart) transposed to <paramref name="target"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* source, int sourceStride, float* target, int targetStride)
+    {
+        Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + sourceStride);
+        Vector256<float> r2 = Avx.LoadVector256(source + 2 * sourceStride), r3 = Avx.LoadVector256(source + 3 * sourceStride);
+        Vector256<float> r4 = Avx.LoadVector256(source + 4 * sourceStride), r5 = Avx.LoadVector256(source + 5 * sourceStride);
+        Vector256<float> r6 = Avx.LoadVector256(source + 6 * sourceStride), r7 = Avx.LoadVector256(source + 7 * sourceStride);
+        // Pairs of rows interleaved, then quads: u0 holds column 0 of rows 0-3 and column 4 of rows 0-3, and so on.
+        Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
+        Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
+        Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE), u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+        Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE), u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+        // The low halves of rows 0-3 and 4-7 make columns 0-3, the high halves columns 4-7.
+        Avx.Store(target, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(target + targetStride, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(target + 2 * targetStride, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(target + 3 * targetStride, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(target + 4 * targetStride, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(target + 5 * targetStride, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(target + 6 * targetStride, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(target + 7 * targetStride, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>
+    /// The calling thread's buffer for packed dz columns, grown to the largest layer once (pinned, so parts on other
+    /// threads can write their rows through a pointer): after the first step the weight gradient allocates nothing.
+    /// </summary>
+    private static class PackBuffer<T> where T : unmanaged
+    {
+        [ThreadStatic] private static T[]? t_buffer;
+
+        public static T* Get(long length)
+        {
+            T[]? buffer = t_buffer;
+            if (buffer == null || buffer.Length < length) t_buffer = buffer = GC.AllocateUninitializedArray<T>(checked((int)length), pinned: true);
+            return (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(buffer));
+        }
     }
 
     private struct InputGradientJob<TV, T, S> : IParallelPart
@@ -407,7 +489,7 @@ public static unsafe class Gemm
     private struct WeightGradientJob<TV, T, S> : IParallelPart
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
-        public T* Dw, Db, Dz, X;
+        public T* Dw, Db, Dz, X, Packed;
         public int N, In, Out, Panels, Parts;
 
         public readonly void Execute(int part)
@@ -418,7 +500,7 @@ public static unsafe class Gemm
                 return;
             }
             (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * S.Count, In);
-            WeightGradientBlock<TV, T, S>(Dw, Dz, X, N, In, Out, 0, Out, i, i1);
+            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, 0, Out, i, i1);
         }
     }
 
@@ -430,14 +512,15 @@ public static unsafe class Gemm
     private struct WeightGradientRowsJob<TV, T, S> : IParallelPart
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
-        public T* Dw, Db, Dz, X;
+        public T* Dw, Db, Dz, X, Packed;
         public int N, In, Out, TilesPerPart;
 
         public readonly void Execute(int part)
         {
             int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
             BiasGradient(Db, Dz, N, Out, o0, o1);
-            WeightGradientBlock<TV, T, S>(Dw, Dz, X, N, In, Out, o0, o1, 0, In);
+            if (Packed != null) PackColumns(Packed, Dz, N, Out, o0, o1);
+            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, o0, o1, 0, In);
         }
     }
 
@@ -455,20 +538,25 @@ public static unsafe class Gemm
     /// <c>dw[o, i] += sum_s dz[s, o] x[s, i]</c> for the units <c>[o0, o1)</c> (whole 4-unit tiles, or up to
     /// <paramref name="outSize"/>) and the input columns <c>[i, i1)</c>: the tile's rows are units (stride 1 in dz), the
     /// reduction runs over samples in blocks of <see cref="DepthBlock"/>, whose input panel stays in L1 while every
-    /// 4-unit tile passes; columns past the last whole panel run as single vectors, then in scalar code.
+    /// 4-unit tile passes; columns past the last whole panel run as single vectors, then in scalar code. The tiles
+    /// broadcast <c>dz[s, o]</c> from <paramref name="packed"/> (<c>[outSize, n]</c>, this block's units packed) if
+    /// not null, else from dz itself: the same values in the same order, so the same bits.
     /// </summary>
-    private static void WeightGradientBlock<TV, T, S>(T* dw, T* dz, T* x, int n, int inSize, int outSize, int o0, int o1, int i, int i1)
+    private static void WeightGradientBlock<TV, T, S>(T* dw, T* dz, T* x, T* packed, int n, int inSize, int outSize, int o0, int o1, int i, int i1)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         int count = S.Count;
+        // dz[s, o] is at from + o*aRow + s*aCol.
+        T* from = packed != null ? packed : dz;
+        int aRow = packed != null ? n : 1, aCol = packed != null ? 1 : outSize;
         for (; i + 4 * count <= i1; i += 4 * count)
             for (int s0 = 0; s0 < n; s0 += DepthBlock)
                 for (int o = o0; o < o1; o += 4)
-                    BroadcastTile4x4<TV, T, S>(dw, dz + (long)s0 * outSize, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, 1, outSize, accumulate: true);
+                    BroadcastTile4x4<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: true);
         for (; i + count <= i1; i += count)
             for (int s0 = 0; s0 < n; s0 += DepthBlock)
                 for (int o = o0; o < o1; o += 4)
-                    BroadcastTile4x1<TV, T, S>(dw, dz + (long)s0 * outSize, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, 1, outSize, accumulate: true);
+                    BroadcastTile4x1<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: true);
         for (; i < i1; i++)
             for (int o = o0; o < o1; o++)
             {

@@ -211,6 +211,70 @@ public class GemmTests
                 Assert.Fail($"{what}: element {i} is {actual[i]}, expected {expected[i]} bit for bit.");
     }
 
+    /// <summary>
+    /// The weight gradient follows its documented arithmetic bit for bit, <c>a = fma(dz[s, o], x[s, i], a)</c> for
+    /// samples in order from <c>a = dw[o, i]</c>, whether it reads dz in place (short rows, few samples) or packs its
+    /// columns first (<see cref="Gemm.PacksGradient"/>), at every width and degree.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 48, 130)] // packed, two sample blocks
+    [InlineData(9, 65, 66)]    // packed, one 8-sample block and a tail
+    [InlineData(100, 784, 128)] // packed, W2's first layer
+    [InlineData(5, 70, 300)]   // fewer than 8 samples: read in place
+    [InlineData(64, 129, 10)]  // short rows: read in place
+    public void WeightGradientFollowsItsDocumentedOrderBitForBit(int n, int inSize, int outSize)
+    {
+        float[] dz = new float[n * outSize], x = new float[n * inSize], start = new float[outSize * inSize];
+        Fill(dz, 31, 1); Fill(x, 32, 1); Fill(start, 33, 0.1);
+        float[] expected = (float[])start.Clone();
+        for (int o = 0; o < outSize; o++)
+            for (int i = 0; i < inSize; i++)
+            {
+                float a = expected[o * inSize + i];
+                for (int s = 0; s < n; s++) a = MathF.FusedMultiplyAdd(dz[s * outSize + o], x[s * inSize + i], a);
+                expected[o * inSize + i] = a;
+            }
+        int saved = Workers.Degree;
+        try
+        {
+            foreach (int degree in new[] { 1, 2 })
+                foreach (int width in Widths)
+                {
+                    Workers.Degree = degree;
+                    float[] dw = (float[])start.Clone(), db = new float[outSize];
+                    Gemm.DenseWeightGradientAt<float>(width, dw, db, dz, x, n, inSize, outSize);
+                    AssertBits(expected, dw, $"weight gradient at width {width}, degree {degree}");
+                }
+        }
+        finally { Workers.Degree = saved; }
+    }
+
+    /// <summary>Packing copies exactly the asked columns of dz into rows, floats through the 8 x 8 transposes and doubles one by one.</summary>
+    [Fact]
+    public unsafe void PackColumnsWritesTheColumnsAsRowsAndNothingElse()
+    {
+        static void Check<T>(int n, int outSize, int o0, int o1) where T : unmanaged, IFloatingPointIeee754<T>
+        {
+            T[] dz = new T[n * outSize];
+            for (int i = 0; i < dz.Length; i++) dz[i] = T.CreateChecked(i + 1);
+            T[] packed = new T[outSize * n];
+            Array.Fill(packed, T.NaN);
+            fixed (T* pp = packed, pd = dz) Gemm.PackColumns(pp, pd, n, outSize, o0, o1);
+            for (int o = 0; o < outSize; o++)
+                for (int s = 0; s < n; s++)
+                {
+                    T got = packed[o * n + s];
+                    if (o >= o0 && o < o1) Assert.True(got == dz[s * outSize + o], $"{typeof(T).Name} n={n} out={outSize}: packed[{o}, {s}] is {got}, expected dz[{s}, {o}] = {dz[s * outSize + o]}");
+                    else Assert.True(T.IsNaN(got), $"{typeof(T).Name}: packed[{o}, {s}] outside [{o0}, {o1}) was written ({got})");
+                }
+        }
+        foreach (var (n, outSize, o0, o1) in new[] { (8, 8, 0, 8), (13, 21, 3, 19), (200, 130, 64, 130), (7, 40, 0, 40), (24, 17, 16, 17) })
+        {
+            Check<float>(n, outSize, o0, o1);
+            Check<double>(n, outSize, o0, o1);
+        }
+    }
+
     /// <summary>A sample's forward result does not depend on the batch it comes in, nor on its place in a tile.</summary>
     [Fact]
     public void ForwardOfOneSampleEqualsItsRowInABatch()

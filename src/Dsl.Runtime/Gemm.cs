@@ -252,6 +252,15 @@ public static unsafe class Gemm
         }
         int rows = Math.Min(4, n - s), cols = Math.Min(4, outSize - o);
         T* y0 = y + (long)s * outSize + o;
+        if (main == k)
+        {
+            // No inputs past the last whole vector: each row's 4 sums and biases at once (ISimd.StoreSums4).
+            S.StoreSums4(y0, b + o, a00, a01, a02, a03, cols);
+            if (rows > 1) S.StoreSums4(y0 + outSize, b + o, a10, a11, a12, a13, cols);
+            if (rows > 2) S.StoreSums4(y0 + 2 * outSize, b + o, a20, a21, a22, a23, cols);
+            if (rows > 3) S.StoreSums4(y0 + 3 * outSize, b + o, a30, a31, a32, a33, cols);
+            return;
+        }
         StoreRow<TV, T, S>(y0, x0, w0, w1, w2, w3, b + o, a00, a01, a02, a03, main, k, cols);
         if (rows > 1) StoreRow<TV, T, S>(y0 + outSize, x1, w0, w1, w2, w3, b + o, a10, a11, a12, a13, main, k, cols);
         if (rows > 2) StoreRow<TV, T, S>(y0 + 2 * outSize, x2, w0, w1, w2, w3, b + o, a20, a21, a22, a23, main, k, cols);
@@ -300,9 +309,16 @@ public static unsafe class Gemm
             a7 = S.Fma(u, S.Load(w7 + i), a7);
         }
         T* y0 = y + (long)s * outSize + o;
+        if (main == k)
+        {
+            S.StoreSums4(y0, b + o, a0, a1, a2, a3, 4);
+            S.StoreSums4(y0 + 4, b + o + 4, a4, a5, a6, a7, 4);
+            return;
+        }
         StoreRow<TV, T, S>(y0, x0, w0, w1, w2, w3, b + o, a0, a1, a2, a3, main, k, 4);
         StoreRow<TV, T, S>(y0 + 4, x0, w4, w5, w6, w7, b + o + 4, a4, a5, a6, a7, main, k, 4);
     }
+
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow<TV, T, S>(T* y, T* x, T* w0, T* w1, T* w2, T* w3, T* b, TV a0, TV a1, TV a2, TV a3, int main, int k, int cols)

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Dsl.Runtime;
 
@@ -61,6 +62,25 @@ internal unsafe interface ISimd<TV, T>
     /// <summary>The lanes' sum, reduced in a fixed order (halves added pairwise down to one lane).</summary>
     static abstract T Sum(TV v);
 
+    /// <summary>
+    /// <c>y[c] = Sum(a_c) + b[c]</c> for the first <paramref name="cols"/> of four accumulators: the same additions as
+    /// <see cref="Sum"/> and the bias, so the same bits; 512-bit floats do the four in one set of shuffles.
+    /// </summary>
+    static abstract void StoreSums4(T* y, T* b, TV a0, TV a1, TV a2, TV a3, int cols);
+}
+
+/// <summary>The plain <see cref="ISimd{TV, T}.StoreSums4"/>: one <see cref="ISimd{TV, T}.Sum"/> per accumulator.</summary>
+internal static unsafe class SimdSums
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void EachOf<TV, T, S>(T* y, T* b, TV a0, TV a1, TV a2, TV a3, int cols)
+        where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
+    {
+        y[0] = S.Sum(a0) + b[0];
+        if (cols > 1) y[1] = S.Sum(a1) + b[1];
+        if (cols > 2) y[2] = S.Sum(a2) + b[2];
+        if (cols > 3) y[3] = S.Sum(a3) + b[3];
+    }
 }
 
 /// <summary>512-bit vectors (AVX-512).</summary>
@@ -93,6 +113,32 @@ internal readonly unsafe struct Simd512<T> : ISimd<Vector512<T>, T> where T : un
     public static Vector512<T> Log(Vector512<T> a)
         => typeof(T) == typeof(float) ? Vector512.Log(a.AsSingle()).As<float, T>() : Vector512.Log(a.AsDouble()).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector512<T> v) => Simd256<T>.Sum(v.GetLower() + v.GetUpper());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreSums4(T* y, T* b, Vector512<T> a0, Vector512<T> a1, Vector512<T> a2, Vector512<T> a3, int cols)
+    {
+        if (typeof(T) != typeof(float) || !Avx512F.IsSupported)
+        {
+            SimdSums.EachOf<Vector512<T>, T, Simd512<T>>(y, b, a0, a1, a2, a3, cols);
+            return;
+        }
+        // Sum's additions for the four at once. [a0 low 256 + a0 high 256, a1 low + a1 high], and so for a2, a3:
+        Vector512<float> h01 = Avx512F.Shuffle4x128(a0.AsSingle(), a1.AsSingle(), 0x44) + Avx512F.Shuffle4x128(a0.AsSingle(), a1.AsSingle(), 0xEE);
+        Vector512<float> h23 = Avx512F.Shuffle4x128(a2.AsSingle(), a3.AsSingle(), 0x44) + Avx512F.Shuffle4x128(a2.AsSingle(), a3.AsSingle(), 0xEE);
+        // 128-bit lane c: the low 128 bits of accumulator c's 256-bit sum plus its high 128 bits.
+        Vector512<float> g = Avx512F.Shuffle4x128(h01, h23, 0x88) + Avx512F.Shuffle4x128(h01, h23, 0xDD);
+        // Within each 128-bit lane: (g0 + g2, g1 + g3), then their sum in element 0.
+        Vector512<float> e = g + Avx512F.Permute4x32(g, 0x4E);
+        Vector512<float> f = e + Avx512F.Permute4x32(e, 0xB1);
+        Vector128<float> sums = Avx512F.PermuteVar16x32(f, Vector512.Create(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)).GetLower().GetLower();
+        float* yf = (float*)y, bf = (float*)b;
+        if (cols == 4)
+        {
+            Vector128.Store(sums + Vector128.Load(bf), yf);
+            return;
+        }
+        for (int c = 0; c < cols; c++) yf[c] = sums.GetElement(c) + bf[c];
+    }
 }
 
 /// <summary>256-bit vectors (AVX2).</summary>
@@ -125,6 +171,10 @@ internal readonly unsafe struct Simd256<T> : ISimd<Vector256<T>, T> where T : un
     public static Vector256<T> Log(Vector256<T> a)
         => typeof(T) == typeof(float) ? Vector256.Log(a.AsSingle()).As<float, T>() : Vector256.Log(a.AsDouble()).As<double, T>();
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T Sum(Vector256<T> v) => Simd128<T>.Sum(v.GetLower() + v.GetUpper());
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreSums4(T* y, T* b, Vector256<T> a0, Vector256<T> a1, Vector256<T> a2, Vector256<T> a3, int cols)
+        => SimdSums.EachOf<Vector256<T>, T, Simd256<T>>(y, b, a0, a1, a2, a3, cols);
 }
 
 /// <summary>128-bit vectors (SSE, NEON).</summary>
@@ -167,4 +217,8 @@ internal readonly unsafe struct Simd128<T> : ISimd<Vector128<T>, T> where T : un
         }
         return v.GetElement(0) + v.GetElement(1);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void StoreSums4(T* y, T* b, Vector128<T> a0, Vector128<T> a1, Vector128<T> a2, Vector128<T> a3, int cols)
+        => SimdSums.EachOf<Vector128<T>, T, Simd128<T>>(y, b, a0, a1, a2, a3, cols);
 }

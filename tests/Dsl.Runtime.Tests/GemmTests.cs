@@ -275,11 +275,48 @@ public class GemmTests
         }
     }
 
-    /// <summary>A sample's forward result does not depend on the batch it comes in, nor on its place in a tile.</summary>
-    [Fact]
-    public void ForwardOfOneSampleEqualsItsRowInABatch()
+    /// <summary>
+    /// The forward product follows its documented arithmetic bit for bit: per lane an FMA chain over the whole vectors,
+    /// the lanes summed by halves (256-bit, 128-bit, then lanes 0 + 2 and 1 + 3, then those two), the inputs past the
+    /// last whole vector by scalar FMAs, then the bias; at every width, for a 4-row tile, the one-sample tiles and edges.
+    /// </summary>
+    [Theory]
+    [InlineData(7, 784, 13)]  // whole vectors only (W2's and W3's input size)
+    [InlineData(5, 150, 9)]   // a tail past the last whole vector
+    [InlineData(1, 256, 16)]  // one sample: the 1 x 8 tile
+    [InlineData(2, 64, 6)]    // two samples: 1 x 4 tiles with an edge
+    public void ForwardFollowsItsDocumentedOrderBitForBit(int n, int inSize, int outSize)
     {
-        const int n = 23, inSize = 150, outSize = 37;
+        float[] x = new float[n * inSize], w = new float[outSize * inSize], b = new float[outSize];
+        Fill(x, 41, 1); Fill(w, 42, 0.5); Fill(b, 43, 1);
+        foreach (int width in Widths)
+        {
+            int lanes = width / 32, main = inSize - inSize % lanes;
+            float[] expected = new float[n * outSize];
+            for (int s = 0; s < n; s++)
+                for (int o = 0; o < outSize; o++)
+                {
+                    float[] acc = new float[lanes];
+                    for (int k = 0; k < main; k++) acc[k % lanes] = MathF.FusedMultiplyAdd(x[s * inSize + k], w[o * inSize + k], acc[k % lanes]);
+                    for (int half = lanes / 2; half >= 2; half /= 2)
+                        for (int j = 0; j < half; j++) acc[j] += acc[j + half];
+                    float sum = lanes >= 2 ? acc[0] + acc[1] : acc[0];
+                    for (int k = main; k < inSize; k++) sum = MathF.FusedMultiplyAdd(x[s * inSize + k], w[o * inSize + k], sum);
+                    expected[s * outSize + o] = sum + b[o];
+                }
+            float[] y = new float[n * outSize];
+            Gemm.DenseForwardAt<float>(width, y, x, w, b, n, inSize, outSize, Act.Linear);
+            AssertBits(expected, y, $"forward at width {width}");
+        }
+    }
+
+    /// <summary>A sample's forward result does not depend on the batch it comes in, nor on its place in a tile.</summary>
+    [Theory]
+    [InlineData(150)]
+    [InlineData(784)]
+    public void ForwardOfOneSampleEqualsItsRowInABatch(int inSize)
+    {
+        const int n = 23, outSize = 37;
         float[] x = new float[n * inSize], w = new float[outSize * inSize], b = new float[outSize];
         Fill(x, 21, 1); Fill(w, 22, 0.3); Fill(b, 23, 1);
         float[] batch = new float[n * outSize], one = new float[outSize];

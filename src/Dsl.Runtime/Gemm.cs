@@ -24,10 +24,10 @@ namespace Dsl.Runtime;
 /// the activation.</item>
 /// <item><see cref="DenseInputGradient{T}"/>, <c>dx[s, i]</c>: <c>a = fma(dz[s, o], w[o, i], a)</c> for
 /// <c>o = 0 .. out-1</c> in order, from <c>a = 0</c>.</item>
-/// <item><see cref="DenseWeightGradient{T}(Span{T}, Span{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, int, int, int, bool)"/>,
-/// <c>dw[o, i]</c>: <c>a = fma(dz[s, o], x[s, i], a)</c> for <c>s = 0 .. n-1</c> in order, from <c>a = dw[o, i]</c>
-/// (or from 0 when it overwrites); <c>db[o] += dz[s, o]</c> for <c>s</c> in order. Because the accumulation starts
-/// from what <c>dw</c> holds, calling it tile after tile gives the same bits as one call on the whole batch.</item>
+/// <item><see cref="DenseWeightGradient{T}"/>, <c>dw[o, i]</c>: <c>a = fma(dz[s, o], x[s, i], a)</c> for
+/// <c>s = 0 .. n-1</c> in order, from <c>a = dw[o, i]</c>; <c>db[o] += dz[s, o]</c> for <c>s</c> in order. Because
+/// the accumulation starts from what <c>dw</c> holds, calling it tile after tile gives the same bits as one call on
+/// the whole batch.</item>
 /// </list>
 /// <para><b>Blocking.</b> The forward product keeps a 4 x 4 tile of dot products (4 samples x 4 units, 16 vector
 /// accumulators, 8 loads per 16 fused multiply-adds) and loops blocks of up to 16 units outside samples, so the
@@ -156,52 +156,25 @@ public static unsafe class Gemm
     /// <exception cref="ArgumentException">A size below its minimum or a span shorter than the sizes need.</exception>
     public static void DenseWeightGradient<T>(Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, int n, int inSize, int outSize)
         where T : unmanaged, IFloatingPointIeee754<T>
-        => DenseWeightGradient(dw, db, dz, x, n, inSize, outSize, accumulate: true);
-
-    /// <summary>
-    /// Parameter gradients of a Dense layer, added to (<paramref name="accumulate"/> true, as the overload without it)
-    /// or written: <c>dw[o, i] = sum_s dz[s, o] x[s, i]</c> and <c>db[o] = sum_s dz[s, o]</c>, with the bits of clearing
-    /// both and then adding. The generated <c>TrainStep</c> writes on its first tile and adds on the next ones, so it
-    /// need not clear the gradients first, nor the product read them back.
-    /// </summary>
-    /// <param name="dw">Weight gradient <c>[outSize, inSize]</c>.</param>
-    /// <param name="db">Bias gradient <c>[outSize]</c>.</param>
-    /// <param name="dz">Gradient with respect to the pre-activations, <c>[n, outSize]</c>.</param>
-    /// <param name="x">The layer's input <c>[n, inSize]</c>.</param>
-    /// <param name="n">Samples (with 0, a write leaves zeros).</param>
-    /// <param name="inSize">Inputs per sample.</param>
-    /// <param name="outSize">Outputs per sample.</param>
-    /// <param name="accumulate">Add to what <paramref name="dw"/> and <paramref name="db"/> hold (true) or overwrite it (false).</param>
-    /// <exception cref="ArgumentException">A size below its minimum or a span shorter than the sizes need.</exception>
-    public static void DenseWeightGradient<T>(Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, int n, int inSize, int outSize, bool accumulate)
-        where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSizes(n, inSize, outSize);
         CheckLength(dw.Length, (long)outSize * inSize, nameof(dw), "outSize x inSize");
         CheckLength(db.Length, outSize, nameof(db), "outSize");
         CheckLength(dz.Length, (long)n * outSize, nameof(dz), "n x outSize");
         CheckLength(x.Length, (long)n * inSize, nameof(x), "n x inSize");
-        DenseWeightGradientAt(BestWidth, dw, db, dz, x, n, inSize, outSize, accumulate);
+        DenseWeightGradientAt(BestWidth, dw, db, dz, x, n, inSize, outSize);
     }
 
-    /// <summary><see cref="DenseWeightGradient{T}(Span{T}, Span{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, int, int, int, bool)"/> at a given vector width, unchecked.</summary>
-    internal static void DenseWeightGradientAt<T>(int width, Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, int n, int inSize, int outSize, bool accumulate = true)
+    /// <summary><see cref="DenseWeightGradient{T}(Span{T}, Span{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, int, int, int)"/> at a given vector width, unchecked.</summary>
+    internal static void DenseWeightGradientAt<T>(int width, Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, int n, int inSize, int outSize)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (n == 0)
-        {
-            if (!accumulate)
-            {
-                dw.Slice(0, outSize * inSize).Clear();
-                db.Slice(0, outSize).Clear();
-            }
-            return;
-        }
+        if (n == 0) return;
         fixed (T* pdw = dw, pdb = db, pdz = dz, px = x)
         {
-            if (width == 512) WeightGradient<Vector512<T>, T, Simd512<T>>(pdw, pdb, pdz, px, n, inSize, outSize, accumulate);
-            else if (width == 256) WeightGradient<Vector256<T>, T, Simd256<T>>(pdw, pdb, pdz, px, n, inSize, outSize, accumulate);
-            else WeightGradient<Vector128<T>, T, Simd128<T>>(pdw, pdb, pdz, px, n, inSize, outSize, accumulate);
+            if (width == 512) WeightGradient<Vector512<T>, T, Simd512<T>>(pdw, pdb, pdz, px, n, inSize, outSize);
+            else if (width == 256) WeightGradient<Vector256<T>, T, Simd256<T>>(pdw, pdb, pdz, px, n, inSize, outSize);
+            else WeightGradient<Vector128<T>, T, Simd128<T>>(pdw, pdb, pdz, px, n, inSize, outSize);
         }
     }
 
@@ -399,7 +372,7 @@ public static unsafe class Gemm
         Workers.Run(ref job, job.Parts);
     }
 
-    internal static void WeightGradient<TV, T, S>(T* dw, T* db, T* dz, T* x, int n, int inSize, int outSize, bool accumulate)
+    internal static void WeightGradient<TV, T, S>(T* dw, T* db, T* dz, T* x, int n, int inSize, int outSize)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         long work = (long)n * inSize * outSize;
@@ -410,14 +383,14 @@ public static unsafe class Gemm
         {
             // Enough units to give every thread several parts: split the rows of dw (units), as the forward product and
             // the optimizers split the weight, so each core updates the rows it computed (and packs their dz columns).
-            var rows = new WeightGradientRowsJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize, Accumulate = accumulate };
+            var rows = new WeightGradientRowsJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
             rows.TilesPerPart = (unitTiles + rowParts - 1) / rowParts;
             Workers.Run(ref rows, (unitTiles + rows.TilesPerPart - 1) / rows.TilesPerPart);
             return;
         }
         // Every column part reads all units, so the caller packs dz once for all of them.
         if (packed != null) PackColumns(packed, dz, n, outSize, 0, outSize);
-        var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize, Accumulate = accumulate };
+        var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
         (job.Panels, job.Parts) = ColumnParts(inSize, S.Count, work);
         Workers.Run(ref job, job.Parts + 1); // the extra part adds the bias gradient
     }
@@ -534,17 +507,16 @@ public static unsafe class Gemm
     {
         public T* Dw, Db, Dz, X, Packed;
         public int N, In, Out, Panels, Parts;
-        public bool Accumulate;
 
         public readonly void Execute(int part)
         {
             if (part == Parts)
             {
-                BiasGradient(Db, Dz, N, Out, 0, Out, Accumulate);
+                BiasGradient(Db, Dz, N, Out, 0, Out);
                 return;
             }
             (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * S.Count, In);
-            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, 0, Out, i, i1, Accumulate);
+            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, 0, Out, i, i1);
         }
     }
 
@@ -558,22 +530,19 @@ public static unsafe class Gemm
     {
         public T* Dw, Db, Dz, X, Packed;
         public int N, In, Out, TilesPerPart;
-        public bool Accumulate;
 
         public readonly void Execute(int part)
         {
             int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
-            BiasGradient(Db, Dz, N, Out, o0, o1, Accumulate);
+            BiasGradient(Db, Dz, N, Out, o0, o1);
             if (Packed != null) PackColumns(Packed, Dz, N, Out, o0, o1);
-            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, o0, o1, 0, In, Accumulate);
+            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, o0, o1, 0, In);
         }
     }
 
-    /// <summary><c>db[o] += dz[s, o]</c> for the units <c>[o0, o1)</c>, samples in order, from zero unless <paramref name="accumulate"/>.</summary>
-    private static void BiasGradient<T>(T* db, T* dz, int n, int outSize, int o0, int o1, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary><c>db[o] += dz[s, o]</c> for the units <c>[o0, o1)</c>, samples in order.</summary>
+    private static void BiasGradient<T>(T* db, T* dz, int n, int outSize, int o0, int o1) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!accumulate)
-            for (int o = o0; o < o1; o++) db[o] = T.Zero;
         for (int s = 0; s < n; s++)
         {
             T* row = dz + (long)s * outSize;
@@ -587,10 +556,9 @@ public static unsafe class Gemm
     /// reduction runs over samples in blocks of <see cref="DepthBlock"/>, whose input panel stays in L1 while every
     /// 4-unit tile passes; columns past the last whole panel run as single vectors, then in scalar code. The tiles
     /// broadcast <c>dz[s, o]</c> from <paramref name="packed"/> (<c>[outSize, n]</c>, this block's units packed) if
-    /// not null, else from dz itself: the same values in the same order, so the same bits. Unless
-    /// <paramref name="accumulate"/>, the first sample block starts from zero instead of reading <c>dw</c>.
+    /// not null, else from dz itself: the same values in the same order, so the same bits.
     /// </summary>
-    private static void WeightGradientBlock<TV, T, S>(T* dw, T* dz, T* x, T* packed, int n, int inSize, int outSize, int o0, int o1, int i, int i1, bool accumulate)
+    private static void WeightGradientBlock<TV, T, S>(T* dw, T* dz, T* x, T* packed, int n, int inSize, int outSize, int o0, int o1, int i, int i1)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         int count = S.Count;
@@ -600,15 +568,15 @@ public static unsafe class Gemm
         for (; i + 4 * count <= i1; i += 4 * count)
             for (int s0 = 0; s0 < n; s0 += DepthBlock)
                 for (int o = o0; o < o1; o += 4)
-                    BroadcastTile4x4<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: accumulate || s0 > 0);
+                    BroadcastTile4x4<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: true);
         for (; i + count <= i1; i += count)
             for (int s0 = 0; s0 < n; s0 += DepthBlock)
                 for (int o = o0; o < o1; o += 4)
-                    BroadcastTile4x1<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: accumulate || s0 > 0);
+                    BroadcastTile4x1<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: true);
         for (; i < i1; i++)
             for (int o = o0; o < o1; o++)
             {
-                T a = accumulate ? dw[(long)o * inSize + i] : T.Zero;
+                T a = dw[(long)o * inSize + i];
                 for (int s = 0; s < n; s++) a = T.FusedMultiplyAdd(dz[(long)s * outSize + o], x[(long)s * inSize + i], a);
                 dw[(long)o * inSize + i] = a;
             }

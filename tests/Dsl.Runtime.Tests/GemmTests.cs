@@ -214,8 +214,7 @@ public class GemmTests
     /// <summary>
     /// The weight gradient follows its documented arithmetic bit for bit, <c>a = fma(dz[s, o], x[s, i], a)</c> for
     /// samples in order from <c>a = dw[o, i]</c>, whether it reads dz in place (short rows, few samples) or packs its
-    /// columns first (<see cref="Gemm.PacksGradient"/>), at every width and degree; written (<c>accumulate: false</c>),
-    /// the same chain from zero, and the bias gradient the column sums from zero.
+    /// columns first (<see cref="Gemm.PacksGradient"/>), at every width and degree.
     /// </summary>
     [Theory]
     [InlineData(200, 48, 130)] // packed, two sample blocks
@@ -235,17 +234,6 @@ public class GemmTests
                 for (int s = 0; s < n; s++) a = MathF.FusedMultiplyAdd(dz[s * outSize + o], x[s * inSize + i], a);
                 expected[o * inSize + i] = a;
             }
-        float[] fromZero = new float[outSize * inSize], biasFromZero = new float[outSize];
-        for (int o = 0; o < outSize; o++)
-        {
-            for (int i = 0; i < inSize; i++)
-            {
-                float a = 0;
-                for (int s = 0; s < n; s++) a = MathF.FusedMultiplyAdd(dz[s * outSize + o], x[s * inSize + i], a);
-                fromZero[o * inSize + i] = a;
-            }
-            for (int s = 0; s < n; s++) biasFromZero[o] += dz[s * outSize + o];
-        }
         int saved = Workers.Degree;
         try
         {
@@ -256,28 +244,9 @@ public class GemmTests
                     float[] dw = (float[])start.Clone(), db = new float[outSize];
                     Gemm.DenseWeightGradientAt<float>(width, dw, db, dz, x, n, inSize, outSize);
                     AssertBits(expected, dw, $"weight gradient at width {width}, degree {degree}");
-                    // Written instead of added: the chain starts from zero, whatever dw and db held.
-                    float[] written = new float[outSize * inSize], dbWritten = new float[outSize];
-                    Array.Fill(written, float.NaN); Array.Fill(dbWritten, float.NaN);
-                    Gemm.DenseWeightGradientAt<float>(width, written, dbWritten, dz, x, n, inSize, outSize, accumulate: false);
-                    AssertBits(fromZero, written, $"written weight gradient at width {width}, degree {degree}");
-                    AssertBits(biasFromZero, dbWritten, $"written bias gradient at width {width}, degree {degree}");
                 }
         }
         finally { Workers.Degree = saved; }
-    }
-
-    /// <summary>Written over a batch of no samples, the gradients are zero; added to, they are left as they were.</summary>
-    [Fact]
-    public void WeightGradientOfNoSamplesWritesZerosOrLeavesTheSums()
-    {
-        float[] dw = [1, 2, 3, 4, 5, 6], db = [7, 8];
-        Gemm.DenseWeightGradient<float>(dw, db, [], [], 0, 3, 2);
-        Assert.Equal([1f, 2, 3, 4, 5, 6], dw);
-        Assert.Equal([7f, 8], db);
-        Gemm.DenseWeightGradient<float>(dw, db, [], [], 0, 3, 2, accumulate: false);
-        Assert.Equal(new float[6], dw);
-        Assert.Equal(new float[2], db);
     }
 
     /// <summary>Packing copies exactly the asked columns of dz into rows, floats through the 8 x 8 transposes and doubles one by one.</summary>

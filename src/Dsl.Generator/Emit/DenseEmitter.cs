@@ -77,15 +77,13 @@ internal static class DenseEmitter
         int i = layer.Index, inSize = layer.InSize, outSize = layer.OutSize;
         bool fused = c.KeepsLogits(layer);
         bool dx = c.NeedsInputGradient(layer);
-        string adds = c.WritesGradientsFirst(layer) ? "writes (adds, when <paramref name=\"accumulate\"/>)" : "adds";
         w.Line($"/// <summary>");
-        w.Line($"/// Layer {i} backward, {layer.Display}: turns <paramref name=\"dy\"/> = dL/dy into dL/dz in place, {adds} dL/dW = dz xᵀ and dL/db = dz");
+        w.Line($"/// Layer {i} backward, {layer.Display}: turns <paramref name=\"dy\"/> = dL/dy into dL/dz in place, adds dL/dW = dz xᵀ and dL/db = dz");
         w.Line(dx ? $"/// to the gradients, and writes dL/dx = Wᵀ dz into <paramref name=\"dx\"/>." : "/// to the gradients. It is the first layer with parameters, so no gradient flows further back.");
         w.Line($"/// </summary>");
-        bool writes = c.WritesGradientsFirst(layer);
-        string signature = (dx
-            ? $"private void Backward_L{i}(Span<{T}> dx, Span<{T}> dy, ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> y, int n"
-            : $"private void Backward_L{i}(Span<{T}> dy, ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> y, int n") + (writes ? ", bool accumulate)" : ")");
+        string signature = dx
+            ? $"private void Backward_L{i}(Span<{T}> dx, Span<{T}> dy, ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> y, int n)"
+            : $"private void Backward_L{i}(Span<{T}> dy, ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> y, int n)";
         using (w.Block(signature))
         {
             if (!c.Unrolled(layer))
@@ -105,9 +103,8 @@ internal static class DenseEmitter
                 }
                 else
                     w.Line("// dz = dy: linear activation.");
-                w.Line($"// dW = dzᵀ x, db = the column sums of dz: [{outSize}, {inSize}] = [{outSize}, n] x [n, {inSize}], samples in order;");
-                w.Line("// written on a step's first tile, added (+=) on the next ones.");
-                w.Line($"Gemm.DenseWeightGradient<{T}>(_gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {outSize}), dy, x, n, {inSize}, {outSize}, accumulate);");
+                w.Line($"// dW += dzᵀ x, db += the column sums of dz: [{outSize}, {inSize}] += [{outSize}, n] x [n, {inSize}], samples in order.");
+                w.Line($"Gemm.DenseWeightGradient<{T}>(_gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {outSize}), dy, x, n, {inSize}, {outSize});");
                 if (dx)
                 {
                     w.Line($"// dx = dz W: [n, {inSize}] = [n, {outSize}] x [{outSize}, {inSize}].");

@@ -139,34 +139,6 @@ internal sealed class EmitContext
 
     public bool Unrolled(LayerSpec layer) => (long)layer.InSize * layer.OutSize <= UnrollThreshold;
 
-    /// <summary>
-    /// A Dense layer whose gradients the runtime's blocked product computes: it writes them on a step's first tile and
-    /// adds to them on the next ones (its <c>Backward_Li</c> takes <c>accumulate</c>), so they need no clearing.
-    /// </summary>
-    public bool WritesGradientsFirst(LayerSpec layer) => layer.Kind == LayerKind.Dense && !Unrolled(layer);
-
-    /// <summary>Whether some layer's gradients are only ever added to (unrolled Dense, Conv), so TrainStep clears the gradients first.</summary>
-    public bool ClearsGradients
-    {
-        get
-        {
-            foreach (LayerSpec layer in Model.Layers)
-                if (layer.HasParameters && !WritesGradientsFirst(layer)) return true;
-            return false;
-        }
-    }
-
-    /// <summary>Whether TrainTile takes <c>accumulate</c> (false on a step's first tile) for some layer that writes its gradients first.</summary>
-    public bool PassesAccumulate
-    {
-        get
-        {
-            foreach (LayerSpec layer in Model.Layers)
-                if (WritesGradientsFirst(layer)) return true;
-            return false;
-        }
-    }
-
     /// <summary>The first <paramref name="length"/> values of a buffer: the tile input span <c>x</c> or a field array.</summary>
     public static string Slice(string buffer, string length) => buffer == "x" ? $"x.Slice(0, {length})" : $"{buffer}.AsSpan(0, {length})";
 

@@ -305,22 +305,18 @@ internal static class ModelEmitter
         ModelSpec model = c.Model;
         string T = c.T;
         bool penalty = model.Layers.Any(l => l.L2 > 0);
-        // Layers whose gradients are written on the first tile are told which tile this is.
-        string accumulate = c.PassesAccumulate ? ", accumulate: start > 0" : "";
         ModelEmitter.EmitTrainStepDoc(w, model, penalty);
         EmitTrainStep(w, c, $"ReadOnlySpan<{T}> target", "target.Length, OutputSize, nameof(target)", penalty,
-            $"loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale{accumulate});");
+            "loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);");
         ModelEmitter.EmitLabelsTrainStepDoc(w, c);
         EmitTrainStep(w, c, "ReadOnlySpan<int> labels", "labels.Length, 1, nameof(labels)", penalty,
             $"Span<{T}> target = _target.AsSpan(0, n * OutputSize);",
             $"Targets.FromLabels<{T}>(labels.Slice(start, n), target, OutputSize, start);",
-            $"loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale{accumulate});");
+            "loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale);");
 
         w.Line();
-        w.Line(c.PassesAccumulate
-            ? "/// <summary>One tile of at most <see cref=\"TileSize\"/> samples: forward, loss, backward. Returns the tile's summed loss. <paramref name=\"accumulate\"/> is false on a step's first tile.</summary>"
-            : "/// <summary>One tile of at most <see cref=\"TileSize\"/> samples: forward, loss, backward. Returns the tile's summed loss.</summary>");
-        using (w.Block($"private {T} TrainTile(ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> t, int n, {T} scale{(c.PassesAccumulate ? ", bool accumulate" : "")})"))
+        w.Line("/// <summary>One tile of at most <see cref=\"TileSize\"/> samples: forward, loss, backward. Returns the tile's summed loss.</summary>");
+        using (w.Block($"private {T} TrainTile(ReadOnlySpan<{T}> x, ReadOnlySpan<{T}> t, int n, {T} scale)"))
         {
             w.Line("// Forward, keeping every layer's output for the backward pass.");
             foreach (LayerSpec layer in model.Layers)
@@ -394,19 +390,18 @@ internal static class ModelEmitter
             LayerKind.MaxPool => $"SpatialKernels.MaxPoolBackward<{T}>({dx}, _d{i}, _i{i}, n, L{i}_Geometry); // L{i}: each gradient to its window's maximum",
             LayerKind.AvgPool => $"SpatialKernels.AvgPoolBackward<{T}>({dx}, _d{i}, n, L{i}_Geometry); // L{i}: each gradient shared by its window",
             LayerKind.Dropout => $"Dropout.Backward<{T}>({dx}, _d{i}, _m{i}.AsSpan(0, n * {layer.OutSize})); // L{i}: dx = dy * mask",
-            _ => $"Backward_L{i}({(dx.Length > 0 ? dx + ", " : "")}_d{i}, {c.Output(i - 1)}, _a{i}, n{(c.WritesGradientsFirst(layer) ? ", accumulate" : "")});",
+            _ => $"Backward_L{i}({(dx.Length > 0 ? dx + ", " : "")}_d{i}, {c.Output(i - 1)}, _a{i}, n);",
         };
     }
 
-    /// <summary>A TrainStep overload: check the batch, clear the gradients (unless every layer writes its own), run the tiles, return the mean loss.</summary>
+    /// <summary>A TrainStep overload: check the batch, clear the gradients, run the tiles, return the mean loss.</summary>
     private static void EmitTrainStep(CodeWriter w, EmitContext c, string targetParameter, string batchCheck, bool penalty, params string[] tileBody)
     {
         string T = c.T;
         using (w.Block($"public {T} TrainStep(ReadOnlySpan<{T}> input, {targetParameter})"))
         {
             w.Line($"int batch = TrainingBatchOf(input.Length, {batchCheck});");
-            if (c.ClearsGradients) w.Line("Array.Clear(_gradients);");
-            else w.Line("// No clearing: every layer writes its gradients on the first tile and adds to them on the next ones.");
+            w.Line("Array.Clear(_gradients);");
             w.Line($"{T} scale = {c.Literal(1)} / batch;");
             w.Line($"{T} loss = {c.Literal(0)};");
             using (w.Block("for (int start = 0; start < batch; start += TileSize)"))

@@ -210,7 +210,7 @@ partial class FashionCnn : ITrainable<float>
         for (int start = 0; start < batch; start += TileSize)
         {
             int n = Math.Min(TileSize, batch - start);
-            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale, accumulate: start > 0);
+            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);
         }
         return loss * scale;
     }
@@ -230,13 +230,13 @@ partial class FashionCnn : ITrainable<float>
             int n = Math.Min(TileSize, batch - start);
             Span<float> target = _target.AsSpan(0, n * OutputSize);
             Targets.FromLabels<float>(labels.Slice(start, n), target, OutputSize, start);
-            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale, accumulate: start > 0);
+            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale);
         }
         return loss * scale;
     }
 
-    /// <summary>One tile of at most <see cref="TileSize"/> samples: forward, loss, backward. Returns the tile's summed loss. <paramref name="accumulate"/> is false on a step's first tile.</summary>
-    private float TrainTile(ReadOnlySpan<float> x, ReadOnlySpan<float> t, int n, float scale, bool accumulate)
+    /// <summary>One tile of at most <see cref="TileSize"/> samples: forward, loss, backward. Returns the tile's summed loss.</summary>
+    private float TrainTile(ReadOnlySpan<float> x, ReadOnlySpan<float> t, int n, float scale)
     {
         // Forward, keeping every layer's output for the backward pass.
         Forward_L1(_a1, x, n);
@@ -250,8 +250,8 @@ partial class FashionCnn : ITrainable<float>
         // Loss: softmax + cross-entropy, fused and computed from the logits (log-sum-exp), so dL/dz = (p - t) / batch.
         float loss = LossFunctions.SoftmaxCrossEntropy<float>(_z8.AsSpan(0, n * 10), _a8.AsSpan(0, n * 10), t, _d8.AsSpan(0, n * 10), 10, scale);
         // Backward, last layer first: each turns dL/d(its output) into dL/d(its input) and adds its parameters' gradients.
-        Backward_L8(_d7, _d8, _a7, _a8, n, accumulate);
-        Backward_L7(_d5, _d7, _a5, _a7, n, accumulate);
+        Backward_L8(_d7, _d8, _a7, _a8, n);
+        Backward_L7(_d5, _d7, _a5, _a7, n);
         // L6 Flatten: the gradient is the same memory, read flat.
         // L5 MaxPool(2): inside Backward_L4, which routes each sample's gradient to its window's maximum just before using it.
         Backward_L4(_d3, _d4, _a3, _a4, n);
@@ -331,16 +331,15 @@ partial class FashionCnn : ITrainable<float>
     }
 
     /// <summary>
-    /// Layer 7 backward, Dense(128, Act.Tanh): turns <paramref name="dy"/> = dL/dy into dL/dz in place, writes (adds, when <paramref name="accumulate"/>) dL/dW = dz xᵀ and dL/db = dz
+    /// Layer 7 backward, Dense(128, Act.Tanh): turns <paramref name="dy"/> = dL/dy into dL/dz in place, adds dL/dW = dz xᵀ and dL/db = dz
     /// to the gradients, and writes dL/dx = Wᵀ dz into <paramref name="dx"/>.
     /// </summary>
-    private void Backward_L7(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n, bool accumulate)
+    private void Backward_L7(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
         // dz = dy * tanh'(z), written in terms of the output y: 1 - y²; in place.
         Activations.TanhBackward<float>(dy.Slice(0, n * 128), y.Slice(0, n * 128));
-        // dW = dzᵀ x, db = the column sums of dz: [128, 256] = [128, n] x [n, 256], samples in order;
-        // written on a step's first tile, added (+=) on the next ones.
-        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L7_Weight, 32768), _gradients.AsSpan(L7_Bias, 128), dy, x, n, 256, 128, accumulate);
+        // dW += dzᵀ x, db += the column sums of dz: [128, 256] += [128, n] x [n, 256], samples in order.
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L7_Weight, 32768), _gradients.AsSpan(L7_Bias, 128), dy, x, n, 256, 128);
         // dx = dz W: [n, 256] = [n, 128] x [128, 256].
         Gemm.DenseInputGradient<float>(dx, dy, _parameters.AsSpan(L7_Weight, 32768), n, 256, 128);
     }
@@ -356,15 +355,14 @@ partial class FashionCnn : ITrainable<float>
     }
 
     /// <summary>
-    /// Layer 8 backward, Dense(10, Act.Softmax): turns <paramref name="dy"/> = dL/dy into dL/dz in place, writes (adds, when <paramref name="accumulate"/>) dL/dW = dz xᵀ and dL/db = dz
+    /// Layer 8 backward, Dense(10, Act.Softmax): turns <paramref name="dy"/> = dL/dy into dL/dz in place, adds dL/dW = dz xᵀ and dL/db = dz
     /// to the gradients, and writes dL/dx = Wᵀ dz into <paramref name="dx"/>.
     /// </summary>
-    private void Backward_L8(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n, bool accumulate)
+    private void Backward_L8(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
         // dz = dy: the loss was computed together with this layer's activation and gave dL/dz directly.
-        // dW = dzᵀ x, db = the column sums of dz: [10, 128] = [10, n] x [n, 128], samples in order;
-        // written on a step's first tile, added (+=) on the next ones.
-        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L8_Weight, 1280), _gradients.AsSpan(L8_Bias, 10), dy, x, n, 128, 10, accumulate);
+        // dW += dzᵀ x, db += the column sums of dz: [10, 128] += [10, n] x [n, 128], samples in order.
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L8_Weight, 1280), _gradients.AsSpan(L8_Bias, 10), dy, x, n, 128, 10);
         // dx = dz W: [n, 128] = [n, 10] x [10, 128].
         Gemm.DenseInputGradient<float>(dx, dy, _parameters.AsSpan(L8_Weight, 1280), n, 128, 10);
     }

@@ -125,13 +125,13 @@ partial class ImageMlp : ITrainable<float>
     public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target)
     {
         int batch = TrainingBatchOf(input.Length, target.Length, OutputSize, nameof(target));
-        // No clearing: every layer writes its gradients on the first tile and adds to them on the next ones.
+        Array.Clear(_gradients);
         float scale = 1f / batch;
         float loss = 0f;
         for (int start = 0; start < batch; start += TileSize)
         {
             int n = Math.Min(TileSize, batch - start);
-            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale, accumulate: start > 0);
+            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);
         }
         return loss * scale;
     }
@@ -143,7 +143,7 @@ partial class ImageMlp : ITrainable<float>
     public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels)
     {
         int batch = TrainingBatchOf(input.Length, labels.Length, 1, nameof(labels));
-        // No clearing: every layer writes its gradients on the first tile and adds to them on the next ones.
+        Array.Clear(_gradients);
         float scale = 1f / batch;
         float loss = 0f;
         for (int start = 0; start < batch; start += TileSize)
@@ -151,13 +151,13 @@ partial class ImageMlp : ITrainable<float>
             int n = Math.Min(TileSize, batch - start);
             Span<float> target = _target.AsSpan(0, n * OutputSize);
             Targets.FromLabels<float>(labels.Slice(start, n), target, OutputSize, start);
-            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale, accumulate: start > 0);
+            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale);
         }
         return loss * scale;
     }
 
-    /// <summary>One tile of at most <see cref="TileSize"/> samples: forward, loss, backward. Returns the tile's summed loss. <paramref name="accumulate"/> is false on a step's first tile.</summary>
-    private float TrainTile(ReadOnlySpan<float> x, ReadOnlySpan<float> t, int n, float scale, bool accumulate)
+    /// <summary>One tile of at most <see cref="TileSize"/> samples: forward, loss, backward. Returns the tile's summed loss.</summary>
+    private float TrainTile(ReadOnlySpan<float> x, ReadOnlySpan<float> t, int n, float scale)
     {
         // Forward, keeping every layer's output for the backward pass.
         // L1 Flatten: the same memory read flat.
@@ -166,8 +166,8 @@ partial class ImageMlp : ITrainable<float>
         // Loss: softmax + cross-entropy, fused and computed from the logits (log-sum-exp), so dL/dz = (p - t) / batch.
         float loss = LossFunctions.SoftmaxCrossEntropy<float>(_z3.AsSpan(0, n * 10), _a3.AsSpan(0, n * 10), t, _d3.AsSpan(0, n * 10), 10, scale);
         // Backward, last layer first: each turns dL/d(its output) into dL/d(its input) and adds its parameters' gradients.
-        Backward_L3(_d2, _d3, _a2, _a3, n, accumulate);
-        Backward_L2(_d2, x, _a2, n, accumulate);
+        Backward_L3(_d2, _d3, _a2, _a3, n);
+        Backward_L2(_d2, x, _a2, n);
         // L1 Flatten: the gradient is the same memory, read flat.
         return loss;
     }
@@ -181,16 +181,15 @@ partial class ImageMlp : ITrainable<float>
     }
 
     /// <summary>
-    /// Layer 2 backward, Dense(128, Act.ReLU, Init = Init.HeNormal): turns <paramref name="dy"/> = dL/dy into dL/dz in place, writes (adds, when <paramref name="accumulate"/>) dL/dW = dz xᵀ and dL/db = dz
+    /// Layer 2 backward, Dense(128, Act.ReLU, Init = Init.HeNormal): turns <paramref name="dy"/> = dL/dy into dL/dz in place, adds dL/dW = dz xᵀ and dL/db = dz
     /// to the gradients. It is the first layer with parameters, so no gradient flows further back.
     /// </summary>
-    private void Backward_L2(Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n, bool accumulate)
+    private void Backward_L2(Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
         // dz = dy * relu'(z), written in terms of the output y: 1 where y > 0, else 0; in place.
         Activations.ReLUBackward<float>(dy.Slice(0, n * 128), y.Slice(0, n * 128));
-        // dW = dzᵀ x, db = the column sums of dz: [128, 784] = [128, n] x [n, 784], samples in order;
-        // written on a step's first tile, added (+=) on the next ones.
-        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L2_Weight, 100352), _gradients.AsSpan(L2_Bias, 128), dy, x, n, 784, 128, accumulate);
+        // dW += dzᵀ x, db += the column sums of dz: [128, 784] += [128, n] x [n, 784], samples in order.
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L2_Weight, 100352), _gradients.AsSpan(L2_Bias, 128), dy, x, n, 784, 128);
     }
 
     /// <summary>Layer 3 forward, Dense(10, Act.Softmax): [128] -> [10]. <c>y = softmax(W x + b)</c> for each of <paramref name="n"/> samples.</summary>
@@ -204,15 +203,14 @@ partial class ImageMlp : ITrainable<float>
     }
 
     /// <summary>
-    /// Layer 3 backward, Dense(10, Act.Softmax): turns <paramref name="dy"/> = dL/dy into dL/dz in place, writes (adds, when <paramref name="accumulate"/>) dL/dW = dz xᵀ and dL/db = dz
+    /// Layer 3 backward, Dense(10, Act.Softmax): turns <paramref name="dy"/> = dL/dy into dL/dz in place, adds dL/dW = dz xᵀ and dL/db = dz
     /// to the gradients, and writes dL/dx = Wᵀ dz into <paramref name="dx"/>.
     /// </summary>
-    private void Backward_L3(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n, bool accumulate)
+    private void Backward_L3(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
         // dz = dy: the loss was computed together with this layer's activation and gave dL/dz directly.
-        // dW = dzᵀ x, db = the column sums of dz: [10, 128] = [10, n] x [n, 128], samples in order;
-        // written on a step's first tile, added (+=) on the next ones.
-        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L3_Weight, 1280), _gradients.AsSpan(L3_Bias, 10), dy, x, n, 128, 10, accumulate);
+        // dW += dzᵀ x, db += the column sums of dz: [10, 128] += [10, n] x [n, 128], samples in order.
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L3_Weight, 1280), _gradients.AsSpan(L3_Bias, 10), dy, x, n, 128, 10);
         // dx = dz W: [n, 128] = [n, 10] x [10, 128].
         Gemm.DenseInputGradient<float>(dx, dy, _parameters.AsSpan(L3_Weight, 1280), n, 128, 10);
     }

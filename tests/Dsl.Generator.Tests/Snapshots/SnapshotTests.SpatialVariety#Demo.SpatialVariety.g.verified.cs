@@ -160,7 +160,7 @@ partial class SpatialVariety : ITrainable<float>
         for (int start = 0; start < batch; start += TileSize)
         {
             int n = Math.Min(TileSize, batch - start);
-            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale, accumulate: start > 0);
+            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);
         }
         return loss * scale;
     }
@@ -180,13 +180,13 @@ partial class SpatialVariety : ITrainable<float>
             int n = Math.Min(TileSize, batch - start);
             Span<float> target = _target.AsSpan(0, n * OutputSize);
             Targets.FromLabels<float>(labels.Slice(start, n), target, OutputSize, start);
-            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale, accumulate: start > 0);
+            loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale);
         }
         return loss * scale;
     }
 
-    /// <summary>One tile of at most <see cref="TileSize"/> samples: forward, loss, backward. Returns the tile's summed loss. <paramref name="accumulate"/> is false on a step's first tile.</summary>
-    private float TrainTile(ReadOnlySpan<float> x, ReadOnlySpan<float> t, int n, float scale, bool accumulate)
+    /// <summary>One tile of at most <see cref="TileSize"/> samples: forward, loss, backward. Returns the tile's summed loss.</summary>
+    private float TrainTile(ReadOnlySpan<float> x, ReadOnlySpan<float> t, int n, float scale)
     {
         // Forward, keeping every layer's output for the backward pass.
         Forward_L1(_a1, x, n);
@@ -197,7 +197,7 @@ partial class SpatialVariety : ITrainable<float>
         // Loss: sigmoid + binary cross-entropy, fused and computed from the logits, so dL/dz = (p - t) / (K batch).
         float loss = LossFunctions.SigmoidBinaryCrossEntropy<float>(_z5.AsSpan(0, n * 4), _a5.AsSpan(0, n * 4), t, _d5.AsSpan(0, n * 4), 4, scale);
         // Backward, last layer first: each turns dL/d(its output) into dL/d(its input) and adds its parameters' gradients.
-        Backward_L5(_d3, _d5, _a3, _a5, n, accumulate);
+        Backward_L5(_d3, _d5, _a3, _a5, n);
         // L4 Flatten: the gradient is the same memory, read flat.
         Dropout.Backward<float>(_d2, _d3, _m3.AsSpan(0, n * 24)); // L3: dx = dy * mask
         SpatialKernels.AvgPoolBackward<float>(_d1, _d2, n, L2_Geometry); // L2: each gradient shared by its window
@@ -235,15 +235,14 @@ partial class SpatialVariety : ITrainable<float>
     }
 
     /// <summary>
-    /// Layer 5 backward, Dense(4, Act.Sigmoid): turns <paramref name="dy"/> = dL/dy into dL/dz in place, writes (adds, when <paramref name="accumulate"/>) dL/dW = dz xᵀ and dL/db = dz
+    /// Layer 5 backward, Dense(4, Act.Sigmoid): turns <paramref name="dy"/> = dL/dy into dL/dz in place, adds dL/dW = dz xᵀ and dL/db = dz
     /// to the gradients, and writes dL/dx = Wᵀ dz into <paramref name="dx"/>.
     /// </summary>
-    private void Backward_L5(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n, bool accumulate)
+    private void Backward_L5(Span<float> dx, Span<float> dy, ReadOnlySpan<float> x, ReadOnlySpan<float> y, int n)
     {
         // dz = dy: the loss was computed together with this layer's activation and gave dL/dz directly.
-        // dW = dzᵀ x, db = the column sums of dz: [4, 24] = [4, n] x [n, 24], samples in order;
-        // written on a step's first tile, added (+=) on the next ones.
-        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L5_Weight, 96), _gradients.AsSpan(L5_Bias, 4), dy, x, n, 24, 4, accumulate);
+        // dW += dzᵀ x, db += the column sums of dz: [4, 24] += [4, n] x [n, 24], samples in order.
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L5_Weight, 96), _gradients.AsSpan(L5_Bias, 4), dy, x, n, 24, 4);
         // dx = dz W: [n, 24] = [n, 4] x [4, 24].
         Gemm.DenseInputGradient<float>(dx, dy, _parameters.AsSpan(L5_Weight, 96), n, 24, 4);
     }

@@ -52,6 +52,35 @@ public class DeterminismTests
         }
     }
 
+    /// <summary>
+    /// TrainStep writes the whole gradient whatever the buffer held (one tile and two): NaN left in Gradients must not
+    /// survive, and the last layer's bias gradient equals its hand-written sum over the batch, (p - onehot) / batch.
+    /// </summary>
+    [Theory]
+    [InlineData(100)]
+    [InlineData(300)]
+    public void TrainStepOverwritesWhateverTheGradientsHeld(int batch)
+    {
+        var (inputs, labels) = Data(batch, 8);
+        var clean = new W2Net(seed: 2);
+        clean.TrainStep(inputs, labels);
+        float[] expected = clean.Gradients.ToArray();
+        var dirty = new W2Net(seed: 2);
+        dirty.Gradients.Fill(float.NaN);
+        dirty.TrainStep(inputs, labels);
+        GemmTests.AssertBits(expected, dirty.Gradients.ToArray(), $"gradients after a step over NaN, batch {batch}");
+        // Bias of the softmax layer: sum over samples of (p - onehot) / batch, against the probabilities Forward gives.
+        float[] p = new float[batch * 10];
+        clean.Forward(inputs, p);
+        int bias = W2Net.ParameterCount - 10;
+        for (int k = 0; k < 10; k++)
+        {
+            double sum = 0;
+            for (int s = 0; s < batch; s++) sum += (p[s * 10 + k] - (labels[s] == k ? 1 : 0)) / (double)batch;
+            Assert.True(Math.Abs(sum - expected[bias + k]) < 1e-6, $"bias gradient {k}: {expected[bias + k]}, expected {sum}");
+        }
+    }
+
     [Theory]
     [InlineData(100, 6)] // one tile per step
     [InlineData(300, 2)] // two tiles per step (TileSize 256)

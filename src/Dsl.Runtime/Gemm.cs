@@ -47,9 +47,9 @@ public static unsafe class Gemm
     internal const int DepthBlock = 128;
 
     /// <summary>
-    /// Bytes of weight rows the forward product keeps in L1 while a 4-sample tile passes them: a block of 1 to 4 unit
-    /// tiles (8 units of 784 floats = 25 KB), so each sample tile is read from L2 once per block instead of once per
-    /// 4 units. Measured on the W2 and W3 layers (784 inputs): 4-unit blocks 150 / 105 GFLOP/s on one core, 8-unit
+    /// Bytes of weight rows the 4 x 4 forward tiles (256 and 128 bits) keep in L1 while a 4-sample tile passes them: a
+    /// block of 1 to 4 unit tiles (8 units of 784 floats = 25 KB), so each sample tile is read from L2 once per block
+    /// instead of once per 4 units. Measured on the W2 and W3 layers (784 inputs): 4-unit blocks 150 / 105 GFLOP/s on one core, 8-unit
     /// blocks 160 / 130 (docs/perf-dense.md).
     /// </summary>
     internal const int ForwardBlockBytes = 32 * 1024;
@@ -179,7 +179,8 @@ public static unsafe class Gemm
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Forward: y = act(x wᵀ + b). Parts own blocks of units (columns of y), in whole 4-unit tiles.
+    // Forward: y = act(x wᵀ + b). Parts own blocks of units (columns of y), in whole 4-unit tiles; inside a part the
+    // 512-bit path runs 4 x 6 tiles and 4 x 4 tiles for the last units.
 
     /// <summary>The forward product at one vector width (internal so tests can run every width on one machine).</summary>
     internal static void Forward<TV, T, S>(T* y, T* x, T* w, T* b, int n, int inSize, int outSize, Act act)
@@ -203,7 +204,19 @@ public static unsafe class Gemm
         public readonly void Execute(int part)
         {
             int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
-            if (N >= 4)
+            if (N >= 4 && typeof(TV) == typeof(Vector512<T>))
+            {
+                // 32 vector registers hold a 4 x 6 tile's 24 sums: each tile's 6 weight rows stay in L1 while every
+                // 4-sample tile streams past; the last 1 to 5 units of the part go by 4 x 4 tiles.
+                int o = o0;
+                for (; o + 6 <= o1; o += 6)
+                    for (int s = 0; s < N; s += 4)
+                        DotTile4x6<TV, T, S>(Y, X, W, B, s, o, N, In, Out);
+                for (; o < o1; o += 4)
+                    for (int s = 0; s < N; s += 4)
+                        DotTile4x4<TV, T, S>(Y, X, W, B, s, o, N, In, Out, o1);
+            }
+            else if (N >= 4)
             {
                 // A block of unit tiles' weight rows stays in L1 while every 4-sample tile streams past, each sample tile
                 // read from L2 once for the whole block (see ForwardBlockBytes).
@@ -211,7 +224,7 @@ public static unsafe class Gemm
                 for (int ob = o0; ob < o1; ob += blk)
                     for (int s = 0; s < N; s += 4)
                         for (int o = ob; o < Math.Min(o1, ob + blk); o += 4)
-                            DotTile4x4<TV, T, S>(Y, X, W, B, s, o, N, In, Out);
+                            DotTile4x4<TV, T, S>(Y, X, W, B, s, o, N, In, Out, o1);
             }
             else
             {
@@ -228,13 +241,13 @@ public static unsafe class Gemm
         }
     }
 
-    /// <summary>Dot products of 4 samples (from <paramref name="s"/>) with 4 weight rows (from <paramref name="o"/>); out-of-range rows are clamped and not stored.</summary>
+    /// <summary>Dot products of 4 samples (from <paramref name="s"/>) with 4 weight rows (from <paramref name="o"/>); rows past the last sample or past unit <paramref name="end"/> (exclusive) are clamped and not stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DotTile4x4<TV, T, S>(T* y, T* x, T* w, T* b, int s, int o, int n, int k, int outSize)
+    private static void DotTile4x4<TV, T, S>(T* y, T* x, T* w, T* b, int s, int o, int n, int k, int outSize, int end)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         T* x0 = x + (long)s * k, x1 = x + (long)Math.Min(s + 1, n - 1) * k, x2 = x + (long)Math.Min(s + 2, n - 1) * k, x3 = x + (long)Math.Min(s + 3, n - 1) * k;
-        T* w0 = w + (long)o * k, w1 = w + (long)Math.Min(o + 1, outSize - 1) * k, w2 = w + (long)Math.Min(o + 2, outSize - 1) * k, w3 = w + (long)Math.Min(o + 3, outSize - 1) * k;
+        T* w0 = w + (long)o * k, w1 = w + (long)Math.Min(o + 1, end - 1) * k, w2 = w + (long)Math.Min(o + 2, end - 1) * k, w3 = w + (long)Math.Min(o + 3, end - 1) * k;
         TV a00 = S.Zero, a01 = S.Zero, a02 = S.Zero, a03 = S.Zero, a10 = S.Zero, a11 = S.Zero, a12 = S.Zero, a13 = S.Zero;
         TV a20 = S.Zero, a21 = S.Zero, a22 = S.Zero, a23 = S.Zero, a30 = S.Zero, a31 = S.Zero, a32 = S.Zero, a33 = S.Zero;
         int main = k - k % S.Count;
@@ -250,7 +263,7 @@ public static unsafe class Gemm
             u = S.Load(x3 + i);
             a30 = S.Fma(u, v0, a30); a31 = S.Fma(u, v1, a31); a32 = S.Fma(u, v2, a32); a33 = S.Fma(u, v3, a33);
         }
-        int rows = Math.Min(4, n - s), cols = Math.Min(4, outSize - o);
+        int rows = Math.Min(4, n - s), cols = Math.Min(4, end - o);
         T* y0 = y + (long)s * outSize + o;
         if (main == k)
         {
@@ -265,6 +278,52 @@ public static unsafe class Gemm
         if (rows > 1) StoreRow<TV, T, S>(y0 + outSize, x1, w0, w1, w2, w3, b + o, a10, a11, a12, a13, main, k, cols);
         if (rows > 2) StoreRow<TV, T, S>(y0 + 2 * outSize, x2, w0, w1, w2, w3, b + o, a20, a21, a22, a23, main, k, cols);
         if (rows > 3) StoreRow<TV, T, S>(y0 + 3 * outSize, x3, w0, w1, w2, w3, b + o, a30, a31, a32, a33, main, k, cols);
+    }
+
+    /// <summary>Dot products of 4 samples (from <paramref name="s"/>) with 6 whole weight rows (from <paramref name="o"/>): 10 loads per 24 multiply-adds, for 32 vector registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DotTile4x6<TV, T, S>(T* y, T* x, T* w, T* b, int s, int o, int n, int k, int outSize)
+        where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
+    {
+        T* x0 = x + (long)s * k, x1 = x + (long)Math.Min(s + 1, n - 1) * k, x2 = x + (long)Math.Min(s + 2, n - 1) * k, x3 = x + (long)Math.Min(s + 3, n - 1) * k;
+        T* w0 = w + (long)o * k, w1 = w0 + k, w2 = w1 + k, w3 = w2 + k, w4 = w3 + k, w5 = w4 + k;
+        TV a00 = S.Zero, a01 = S.Zero, a02 = S.Zero, a03 = S.Zero, a04 = S.Zero, a05 = S.Zero;
+        TV a10 = S.Zero, a11 = S.Zero, a12 = S.Zero, a13 = S.Zero, a14 = S.Zero, a15 = S.Zero;
+        TV a20 = S.Zero, a21 = S.Zero, a22 = S.Zero, a23 = S.Zero, a24 = S.Zero, a25 = S.Zero;
+        TV a30 = S.Zero, a31 = S.Zero, a32 = S.Zero, a33 = S.Zero, a34 = S.Zero, a35 = S.Zero;
+        int main = k - k % S.Count;
+        for (int i = 0; i < main; i += S.Count)
+        {
+            TV u0 = S.Load(x0 + i), u1 = S.Load(x1 + i), u2 = S.Load(x2 + i), u3 = S.Load(x3 + i);
+            TV v = S.Load(w0 + i);
+            a00 = S.Fma(u0, v, a00); a10 = S.Fma(u1, v, a10); a20 = S.Fma(u2, v, a20); a30 = S.Fma(u3, v, a30);
+            v = S.Load(w1 + i);
+            a01 = S.Fma(u0, v, a01); a11 = S.Fma(u1, v, a11); a21 = S.Fma(u2, v, a21); a31 = S.Fma(u3, v, a31);
+            v = S.Load(w2 + i);
+            a02 = S.Fma(u0, v, a02); a12 = S.Fma(u1, v, a12); a22 = S.Fma(u2, v, a22); a32 = S.Fma(u3, v, a32);
+            v = S.Load(w3 + i);
+            a03 = S.Fma(u0, v, a03); a13 = S.Fma(u1, v, a13); a23 = S.Fma(u2, v, a23); a33 = S.Fma(u3, v, a33);
+            v = S.Load(w4 + i);
+            a04 = S.Fma(u0, v, a04); a14 = S.Fma(u1, v, a14); a24 = S.Fma(u2, v, a24); a34 = S.Fma(u3, v, a34);
+            v = S.Load(w5 + i);
+            a05 = S.Fma(u0, v, a05); a15 = S.Fma(u1, v, a15); a25 = S.Fma(u2, v, a25); a35 = S.Fma(u3, v, a35);
+        }
+        int rows = Math.Min(4, n - s);
+        T* y0 = y + (long)s * outSize + o;
+        if (main == k)
+        {
+            S.StoreSums4(y0, b + o, a00, a01, a02, a03, 4);
+            S.StoreSums4(y0 + 4, b + o + 4, a04, a05, a05, a05, 2);
+            if (rows > 1) { S.StoreSums4(y0 + outSize, b + o, a10, a11, a12, a13, 4); S.StoreSums4(y0 + outSize + 4, b + o + 4, a14, a15, a15, a15, 2); }
+            if (rows > 2) { S.StoreSums4(y0 + 2 * outSize, b + o, a20, a21, a22, a23, 4); S.StoreSums4(y0 + 2 * outSize + 4, b + o + 4, a24, a25, a25, a25, 2); }
+            if (rows > 3) { S.StoreSums4(y0 + 3 * outSize, b + o, a30, a31, a32, a33, 4); S.StoreSums4(y0 + 3 * outSize + 4, b + o + 4, a34, a35, a35, a35, 2); }
+            return;
+        }
+        StoreRow<TV, T, S>(y0, x0, w0, w1, w2, w3, b + o, a00, a01, a02, a03, main, k, 4);
+        StoreRow<TV, T, S>(y0 + 4, x0, w4, w5, w5, w5, b + o + 4, a04, a05, a05, a05, main, k, 2);
+        if (rows > 1) { StoreRow<TV, T, S>(y0 + outSize, x1, w0, w1, w2, w3, b + o, a10, a11, a12, a13, main, k, 4); StoreRow<TV, T, S>(y0 + outSize + 4, x1, w4, w5, w5, w5, b + o + 4, a14, a15, a15, a15, main, k, 2); }
+        if (rows > 2) { StoreRow<TV, T, S>(y0 + 2 * outSize, x2, w0, w1, w2, w3, b + o, a20, a21, a22, a23, main, k, 4); StoreRow<TV, T, S>(y0 + 2 * outSize + 4, x2, w4, w5, w5, w5, b + o + 4, a24, a25, a25, a25, main, k, 2); }
+        if (rows > 3) { StoreRow<TV, T, S>(y0 + 3 * outSize, x3, w0, w1, w2, w3, b + o, a30, a31, a32, a33, main, k, 4); StoreRow<TV, T, S>(y0 + 3 * outSize + 4, x3, w4, w5, w5, w5, b + o + 4, a34, a35, a35, a35, main, k, 2); }
     }
 
     /// <summary>Dot products of one sample with 4 weight rows (from <paramref name="o"/>): the batch-1 (matrix-vector) path.</summary>

@@ -278,11 +278,13 @@ public class GemmTests
     /// <summary>
     /// The forward product follows its documented arithmetic bit for bit: per lane an FMA chain over the whole vectors,
     /// the lanes summed by halves (256-bit, 128-bit, then lanes 0 + 2 and 1 + 3, then those two), the inputs past the
-    /// last whole vector by scalar FMAs, then the bias; at every width, for a 4-row tile, the one-sample tiles and edges.
+    /// last whole vector by scalar FMAs, then the bias; at every width, for the 4 x 6 tiles (512 bits), the 4 x 4 tiles,
+    /// the one-sample tiles and edges.
     /// </summary>
     [Theory]
-    [InlineData(7, 784, 13)]  // whole vectors only (W2's and W3's input size)
+    [InlineData(7, 784, 13)]  // whole vectors only (W2's and W3's input size); split in two parts of 8 and 5 units
     [InlineData(5, 150, 9)]   // a tail past the last whole vector
+    [InlineData(9, 200, 23)]  // both tails; at 512 bits two parts, the second one 4 x 6 tile and 4 x 4 tiles of 4 and 1 units
     [InlineData(1, 256, 16)]  // one sample: the 1 x 8 tile
     [InlineData(2, 64, 6)]    // two samples: 1 x 4 tiles with an edge
     public void ForwardFollowsItsDocumentedOrderBitForBit(int n, int inSize, int outSize)

@@ -59,6 +59,17 @@ public static unsafe class Activations
     {
         if (cols < 1) return;
         Span<T> whole = rows.Slice(0, rows.Length / cols * cols);
+        ref T first = ref MemoryMarshal.GetReference(whole);
+        if (typeof(T) == typeof(float))
+        {
+            fixed (float* p = &Unsafe.As<T, float>(ref first)) SoftmaxRows.Softmax(p, whole.Length, cols);
+            return;
+        }
+        if (typeof(T) == typeof(double))
+        {
+            fixed (double* p = &Unsafe.As<T, double>(ref first)) SoftmaxRows.Softmax(p, whole.Length, cols);
+            return;
+        }
         ShiftRowsByMax<T>(whole, whole, cols);
         ExpInPlace<T>(whole); // the whole buffer at once: rows of a few classes share vectors
         for (int r = 0; r < whole.Length; r += cols)

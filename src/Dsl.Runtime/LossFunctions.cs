@@ -1,6 +1,7 @@
 using System;
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Dsl.Runtime;
@@ -18,7 +19,7 @@ namespace Dsl.Runtime;
 /// <see cref="BinaryCrossEntropy{T}"/> and <see cref="Evaluate{T}"/>.
 /// </para>
 /// </summary>
-public static class LossFunctions
+public static unsafe class LossFunctions
 {
     /// <summary>The guard of the probability losses: probabilities are clipped at it before a logarithm (Keras' <c>epsilon()</c>).</summary>
     public const double Epsilon = 1e-7;
@@ -231,6 +232,22 @@ public static class LossFunctions
             throw new ArgumentException($"Loss needs the softmax of every logit: expected {z.Length} probabilities, got {p.Length}.", nameof(p));
         if (dz.Overlaps(z) || dz.Overlaps(p) || dz.Overlaps(t))
             throw new ArgumentException("The gradient dz must not share memory with the logits, probabilities or targets.", nameof(dz));
+        if (typeof(T) == typeof(float))
+        {
+            fixed (float* zf = &As<T, float>(z), pf = &As<T, float>(p), tf = &As<T, float>(t), df = &As<T, float>(dz))
+            {
+                float loss = SoftmaxRows.CrossEntropy(zf, pf, tf, df, z.Length, cols, Unsafe.As<T, float>(ref scale));
+                return Unsafe.As<float, T>(ref loss);
+            }
+        }
+        if (typeof(T) == typeof(double))
+        {
+            fixed (double* zd = &As<T, double>(z), pd = &As<T, double>(p), td = &As<T, double>(t), dd = &As<T, double>(dz))
+            {
+                double loss = SoftmaxRows.CrossEntropy(zd, pd, td, dd, z.Length, cols, Unsafe.As<T, double>(ref scale));
+                return Unsafe.As<double, T>(ref loss);
+            }
+        }
         // exp(z - max) of every row into dz (overwritten below), by the softmax's vector exponential, over the whole buffer.
         Activations.ShiftRowsByMax<T>(z, dz, cols);
         Activations.ExpInPlace<T>(dz);
@@ -462,6 +479,9 @@ public static class LossFunctions
         }
         return sum;
     }
+
+    /// <summary>The first element of <paramref name="span"/> as a <typeparamref name="TTo"/> (the caller has checked that the types are the same).</summary>
+    private static ref TTo As<TFrom, TTo>(ReadOnlySpan<TFrom> span) => ref Unsafe.As<TFrom, TTo>(ref MemoryMarshal.GetReference(span));
 
     private static void CheckLengths<T>(ReadOnlySpan<T> y, ReadOnlySpan<T> t, Span<T> dy, int cols)
     {

@@ -6,13 +6,24 @@ namespace Dsl.Runtime.Tests;
 /// <summary>After construction, Forward, TrainStep (both overloads) and an optimizer step allocate nothing.</summary>
 public class AllocationTests
 {
+    /// <summary>
+    /// Bytes this thread allocated in 20 calls of <paramref name="action"/> after a warm-up: the least of up to 5 such
+    /// windows. Anything the action allocates on every call shows in every window; a one-off allocation of the runtime
+    /// on this thread (seen once in many runs, under the load of both test assemblies and a build, while the tiered JIT
+    /// was promoting methods) shows in one window at most.
+    /// </summary>
     internal static long Allocated(Action action)
     {
         action(); // warm up: JIT, tiered compilation, static initialisers
         action();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++) action();
-        return GC.GetAllocatedBytesForCurrentThread() - before;
+        long least = long.MaxValue;
+        for (int window = 0; window < 5 && least > 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20; i++) action();
+            least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return least;
     }
 
     [Fact]

@@ -49,8 +49,8 @@ public static unsafe class Gemm
     /// <summary>
     /// Bytes of weight rows the 4 x 4 forward tiles (256 and 128 bits) keep in L1 while a 4-sample tile passes them: a
     /// block of 1 to 4 unit tiles (8 units of 784 floats = 25 KB), so each sample tile is read from L2 once per block
-    /// instead of once per 4 units. Measured on the W2 and W3 layers (784 inputs): 4-unit blocks 150 / 105 GFLOP/s on one core, 8-unit
-    /// blocks 160 / 130 (docs/perf-dense.md).
+    /// instead of once per 4 units. Measured on the W2 and W3 layers (784 inputs): 4-unit blocks 150 / 105 GFLOP/s on
+    /// one core, 8-unit blocks 160 / 130 (docs/perf-dense.md).
     /// </summary>
     internal const int ForwardBlockBytes = 32 * 1024;
 

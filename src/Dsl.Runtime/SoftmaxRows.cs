@@ -55,6 +55,7 @@ internal static unsafe class SoftmaxRows
             // exp(z - max) of every row into dz (overwritten below), by the softmax's vector exponential.
             for (int j = 0; j < rows; j++) max[j] = ShiftByMax(zb + j * cols, db + j * cols, cols);
             Activations.ExpInPlace(new Span<T>(db, rows * cols));
+            // Each row's sum of exponentials, then, in the same slot, its log-sum-exp.
             for (int j = 0; j < rows; j++) lse[j] = SumInOrder(db + j * cols, cols);
             for (int j = 0; j < rows; j++) lse[j] = max[j] + T.Log(lse[j]);
             for (int j = 0; j < rows; j++)

@@ -60,10 +60,11 @@ public static unsafe class Gemm
     internal static int ForwardBlockTiles(int k, int size) => Math.Clamp(ForwardBlockBytes / (4 * k * size), 1, 4);
 
     /// <summary>
-    /// Products of fewer multiply-adds than this (about 0.4 us of work on one core) run on the calling thread: a worker
-    /// would spend much of that noticing the region and fetching its inputs.
+    /// Products of fewer multiply-adds than this (about 4 us of work on one core) run on the calling thread: a worker
+    /// would spend much of that noticing the region and fetching its inputs. Measured on 2 cores (docs/perf-dense.md):
+    /// at 128-256 K multiply-adds two threads were slower than one, at 400 K even, from 800 K faster.
     /// </summary>
-    public const int ParallelThreshold = 32 * 1024;
+    public const int ParallelThreshold = 512 * 1024;
 
     /// <summary>
     /// Forward product of a Dense layer with the activation fused: <c>y[s, o] = act(b[o] + sum_k x[s, k] w[o, k])</c> for

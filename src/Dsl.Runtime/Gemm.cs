@@ -60,11 +60,20 @@ public static unsafe class Gemm
     internal static int ForwardBlockTiles(int k, int size) => Math.Clamp(ForwardBlockBytes / (4 * k * size), 1, 4);
 
     /// <summary>
-    /// Products of fewer multiply-adds than this (about 4 us of work on one core) run on the calling thread: a worker
+    /// Products of fewer multiply-adds than this (about 4 us of work on one core) and fewer weights than
+    /// <see cref="ParallelWeights"/> run on the calling thread: a worker
     /// would spend much of that noticing the region and fetching its inputs. Measured on 2 cores (docs/perf-dense.md):
     /// at 128-256 K multiply-adds two threads were slower than one, at 400 K even, from 800 K faster.
     /// </summary>
     public const int ParallelThreshold = 512 * 1024;
+
+    /// <summary>
+    /// Products with at least this many weights are split even when their work is under <see cref="ParallelThreshold"/>:
+    /// with few samples a product is as slow as its weights are to read, and split by rows each core reads half of them
+    /// from its own L2. One-sample inference of W2's network (1 x 784 x 128, 100 K weights) takes 2.6 us split and
+    /// 3.7-4.2 us on one thread.
+    /// </summary>
+    public const int ParallelWeights = 32 * 1024;
 
     /// <summary>
     /// Forward product of a Dense layer with the activation fused: <c>y[s, o] = act(b[o] + sum_k x[s, k] w[o, k])</c> for
@@ -190,7 +199,7 @@ public static unsafe class Gemm
         int tiles = (outSize + 3) / 4;
         var job = new ForwardJob<TV, T, S> { Y = y, X = x, W = w, B = b, N = n, In = inSize, Out = outSize, Act = act };
         // One contiguous block of weight rows per thread, so that repeated calls find each thread's rows in its own L2.
-        int parts = Parts(tiles, (long)n * inSize * outSize);
+        int parts = Parts(tiles, n, inSize, outSize);
         job.TilesPerPart = (tiles + parts - 1) / parts;
         Workers.Run(ref job, (tiles + job.TilesPerPart - 1) / job.TilesPerPart);
     }
@@ -404,14 +413,15 @@ public static unsafe class Gemm
     // belong to the last part and run in scalar code with the same fused multiply-adds.
 
     /// <summary>
-    /// Splits <paramref name="columns"/> into parts of whole 4-vector panels, as evenly as the panels allow: part
+    /// Splits the <paramref name="inSize"/> input columns of a product into parts of whole 4-vector panels (vectors of
+    /// <paramref name="count"/>), as evenly as the panels allow: part
     /// <c>p</c> of <c>P</c> takes panels <c>[p·panels/P, (p+1)·panels/P)</c>, and the last part also takes the vectors
     /// past the last whole panel and the columns past the last whole vector.
     /// </summary>
-    private static (int Panels, int Parts) ColumnParts(int columns, int count, long work)
+    private static (int Panels, int Parts) ColumnParts(int count, int n, int inSize, int outSize)
     {
-        int panels = columns / count / 4;
-        return (panels, Parts(Math.Max(1, panels), work));
+        int panels = inSize / count / 4;
+        return (panels, Parts(Math.Max(1, panels), n, inSize, outSize));
     }
 
     /// <summary>The columns <c>[first, end)</c> of part <paramref name="part"/> of a <see cref="ColumnParts"/> split.</summary>
@@ -427,16 +437,15 @@ public static unsafe class Gemm
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         var job = new InputGradientJob<TV, T, S> { Dx = dx, Dz = dz, W = w, N = n, In = inSize, Out = outSize };
-        (job.Panels, job.Parts) = ColumnParts(inSize, S.Count, (long)n * inSize * outSize);
+        (job.Panels, job.Parts) = ColumnParts(S.Count, n, inSize, outSize);
         Workers.Run(ref job, job.Parts);
     }
 
     internal static void WeightGradient<TV, T, S>(T* dw, T* db, T* dz, T* x, int n, int inSize, int outSize)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
-        long work = (long)n * inSize * outSize;
         int unitTiles = (outSize + 3) / 4;
-        int rowParts = Parts(unitTiles, work);
+        int rowParts = Parts(unitTiles, n, inSize, outSize);
         T* packed = PacksGradient(n, outSize, sizeof(T)) ? PackBuffer<T>.Get((long)outSize * n) : null;
         if (rowParts > 1 && unitTiles >= Workers.Degree * RowSplitTilesPerThread)
         {
@@ -450,7 +459,7 @@ public static unsafe class Gemm
         // Every column part reads all units, so the caller packs dz once for all of them.
         if (packed != null) PackColumns(packed, dz, n, outSize, 0, outSize);
         var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
-        (job.Panels, job.Parts) = ColumnParts(inSize, S.Count, work);
+        (job.Panels, job.Parts) = ColumnParts(S.Count, n, inSize, outSize);
         Workers.Run(ref job, job.Parts + 1); // the extra part adds the bias gradient
     }
 
@@ -727,11 +736,16 @@ public static unsafe class Gemm
     /// </summary>
     private const int RowSplitTilesPerThread = 4;
 
-    /// <summary>How many parts to split <paramref name="units"/> independent blocks into: one below the threshold, else <see cref="PartsPerThread"/> per thread, at most one per block.</summary>
-    private static int Parts(int units, long work)
+    /// <summary>
+    /// How many parts to split <paramref name="units"/> independent blocks of an <c>n x inSize x outSize</c> product into:
+    /// one if it is small in both work and weights (<see cref="ParallelThreshold"/>, <see cref="ParallelWeights"/>), else
+    /// <see cref="PartsPerThread"/> per thread, at most one per block.
+    /// </summary>
+    private static int Parts(int units, int n, int inSize, int outSize)
     {
         int degree = Workers.Degree;
-        if (degree == 1 || work < ParallelThreshold) return 1;
+        long weights = (long)inSize * outSize;
+        if (degree == 1 || (n * weights < ParallelThreshold && weights < ParallelWeights)) return 1;
         return Math.Max(1, Math.Min(units, degree * PartsPerThread));
     }
 

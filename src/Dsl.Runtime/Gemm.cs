@@ -61,9 +61,9 @@ public static unsafe class Gemm
 
     /// <summary>
     /// Products of fewer multiply-adds than this (about 4 us of work on one core) and fewer weights than
-    /// <see cref="ParallelWeights"/> run on the calling thread: a worker
-    /// would spend much of that noticing the region and fetching its inputs. Measured on 2 cores (docs/perf-dense.md):
-    /// at 128-256 K multiply-adds two threads were slower than one, at 400 K even, from 800 K faster.
+    /// <see cref="ParallelWeights"/> run on the calling thread: a worker would spend much of that noticing the region and
+    /// fetching its inputs. Measured on 2 cores (docs/perf-dense.md): at 128-256 K multiply-adds two threads were slower
+    /// than one, at 400 K even, from 800 K faster.
     /// </summary>
     public const int ParallelThreshold = 512 * 1024;
 

@@ -8,10 +8,11 @@ using Dsl.Runtime;
 namespace Dsl.Benchmarks.SideBySide;
 
 /// <summary>
-/// Dsl's half of the side-by-side run, in this process. Each workload is created and warmed up on first use (warm-up
-/// excluded from the timings, as the peers exclude theirs), then every <see cref="Measure"/> times one unit the way
-/// the peer script times it: a whole 20000-pass training from fresh initial weights (W1), one epoch over a new
-/// permutation of the training set (W2-W4), 200 blocks of 100 single-sample calls (W5).
+/// Dsl's half of the side-by-side run, in this process. Each workload is created and warmed up on first use, until
+/// the JIT has reached its final tier. Then every <see cref="Measure"/> does what one peer process does in a round:
+/// the peer script's own warm-up (2000 passes for W1, one epoch for W2-W4, 2000 calls for W5), untimed, and right
+/// after it one timed unit, the way the peer script times it: a whole 20000-pass training from fresh initial weights
+/// (W1), one epoch over a new permutation of the training set (W2-W4), 200 blocks of 100 single-sample calls (W5).
 /// </summary>
 internal sealed class DslSide
 {
@@ -33,6 +34,7 @@ internal sealed class DslSide
             case "W1":
             {
                 Dataset data = _moons ??= WarmUpMoons();
+                W1Moons.Train(data, PeerWarmUpPasses);
                 long start = Stopwatch.GetTimestamp();
                 _lastMoons = W1Moons.Train(data, W1Moons.Passes);
                 return [Stopwatch.GetElapsedTime(start).TotalSeconds];
@@ -40,6 +42,7 @@ internal sealed class DslSide
             case "W5":
             {
                 LatencyWorkload latency = _latency ??= WarmUpLatency();
+                for (int call = 0; call < PeerWarmUpCalls; call++) latency.Call();
                 var perCall = new double[WorkloadSpec.LatencyBlocks];
                 for (int block = 0; block < perCall.Length; block++)
                 {
@@ -52,10 +55,11 @@ internal sealed class DslSide
             default:
             {
                 TrainingWorkload training = Training(workload.Id);
+                training.Epoch(); // the peer script's warm-up epoch
                 long start = Stopwatch.GetTimestamp();
                 training.Epoch();
                 double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
-                _epochs[workload.Id] = _epochs.GetValueOrDefault(workload.Id) + 1;
+                _epochs[workload.Id] = _epochs.GetValueOrDefault(workload.Id) + 2;
                 return [seconds];
             }
         }
@@ -83,6 +87,12 @@ internal sealed class DslSide
             "W5" => null,
             _ => _training.TryGetValue(workload.Id, out TrainingWorkload? t) ? t.StepsPerEpoch : null,
         };
+
+    /// <summary>Passes of W1 the peer script runs untimed before each timed training.</summary>
+    private const int PeerWarmUpPasses = 2000;
+
+    /// <summary>Calls of W5 the peer script makes untimed before its timed blocks.</summary>
+    private const int PeerWarmUpCalls = 2000;
 
     /// <summary>Until the JIT has compiled the hot paths at their final tier: 2000 passes (the peers' warm-up) and at least a second.</summary>
     private static Dataset WarmUpMoons()

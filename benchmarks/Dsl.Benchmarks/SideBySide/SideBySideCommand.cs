@@ -21,7 +21,8 @@ namespace Dsl.Benchmarks.SideBySide;
 /// Round r runs, for every workload in turn, one timed unit of Dsl and one peer process per peer configuration; the
 /// order of the implementations rotates by one each round, so slow and fast phases of the machine (it drifts by up to
 /// 30%) fall on every implementation alike. Each peer process does its own warm-up (2000 passes, one epoch, or 2000
-/// calls) before its timed unit, as the peer scripts always do; Dsl warms up once per workload in this process.
+/// calls) before its timed unit, as the peer scripts always do; Dsl, in this process, warms up once per workload until
+/// the JIT has reached its final tier, and then, like a peer, runs that same warm-up right before each timed unit.
 /// </remarks>
 internal static class SideBySideCommand
 {
@@ -142,7 +143,7 @@ internal static class SideBySideCommand
             $"Machine: {CpuName()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription}; " +
             $"{RuntimeInformation.FrameworkDescription}, Vector512 {(Vector512.IsHardwareAccelerated ? "accelerated" : "not accelerated")}",
             $"Rounds: {options.Repeats}, each timing one unit of every implementation in turn (order rotated each round); " +
-            $"Dsl in this process after one warm-up per workload, each peer in a fresh process after its own warm-up",
+            $"each peer in a fresh process after its own warm-up, Dsl in this process after the same warm-up (and a JIT warm-up once per workload)",
         };
         if (fashion is not null)
             header.Add(fashion.IsFull

@@ -401,7 +401,7 @@ internal static class ModelEmitter
         using (w.Block($"public {T} TrainStep(ReadOnlySpan<{T}> input, {targetParameter})"))
         {
             w.Line($"int batch = TrainingBatchOf(input.Length, {batchCheck});");
-            w.Line("Array.Clear(_gradients);");
+            w.Line($"Kernels.Clear<{T}>(_gradients);");
             w.Line($"{T} scale = {c.Literal(1)} / batch;");
             w.Line($"{T} loss = {c.Literal(0)};");
             using (w.Block("for (int start = 0; start < batch; start += TileSize)"))

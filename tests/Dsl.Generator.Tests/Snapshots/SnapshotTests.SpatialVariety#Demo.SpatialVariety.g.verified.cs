@@ -154,7 +154,7 @@ partial class SpatialVariety : ITrainable<float>
     public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target)
     {
         int batch = TrainingBatchOf(input.Length, target.Length, OutputSize, nameof(target));
-        Array.Clear(_gradients);
+        Kernels.Clear<float>(_gradients);
         float scale = 1f / batch;
         float loss = 0f;
         for (int start = 0; start < batch; start += TileSize)
@@ -172,7 +172,7 @@ partial class SpatialVariety : ITrainable<float>
     public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels)
     {
         int batch = TrainingBatchOf(input.Length, labels.Length, 1, nameof(labels));
-        Array.Clear(_gradients);
+        Kernels.Clear<float>(_gradients);
         float scale = 1f / batch;
         float loss = 0f;
         for (int start = 0; start < batch; start += TileSize)

@@ -92,11 +92,29 @@ public static partial class Lanes
     }
 
     /// <summary>
-    /// Natural logarithm: .NET's <see cref="Vector512.Log(Vector512{float})"/>, measured at 4.5 ns per 16 floats (a version
-    /// written out here took 5.3 ns) and within 2 ulp (measured 1.8). log 0 = -∞, negative or NaN gives NaN, log +∞ = +∞.
+    /// Natural logarithm, written out so that it inlines: <c>x = 2^n m</c> with <c>m</c> in [√½, √2) taken from the
+    /// bits (subnormals scaled by 2^24 first), then <c>n ln2 + log1p(m - 1)</c> by the atanh series of
+    /// <see cref="Log1pSeries(Vector512{float})"/>. .NET's <see cref="Vector512.Log(Vector512{float})"/> is a call, and a
+    /// call inside a generated loop makes the JIT save every live vector around it: in W1's training loop the inlined
+    /// version made a pass 14-17% faster. Within 2 ulp (<c>LanesTests</c>). log 0 = -∞, negative or NaN gives NaN,
+    /// log +∞ = +∞.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector512<float> Log(Vector512<float> x) => Vector512.Log(x);
+    public static Vector512<float> Log(Vector512<float> x)
+    {
+        Vector512<float> subnormal = Vector512.LessThan(x, Vector512.Create(1.17549435e-38f));
+        Vector512<int> bits = Vector512.ConditionalSelect(subnormal, x * Vector512.Create(16777216f), x).AsInt32();
+        // The exponent that puts the significand in [√½, √2): count from the bits of √½ (0x3F3504F3).
+        Vector512<int> e = Vector512.ShiftRightArithmetic(bits - Vector512.Create(0x3F3504F3), 23);
+        Vector512<float> m = (bits - Vector512.ShiftLeft(e, 23)).AsSingle();
+        Vector512<float> n = Vector512.ConvertToSingle(e) - (subnormal & Vector512.Create(24f));
+        // n * Ln2HiF is exact (|n| < 2^8), so only the last addition rounds.
+        Vector512<float> log = Vector512.FusedMultiplyAdd(n, Vector512.Create(Ln2HiF), Vector512.FusedMultiplyAdd(n, Vector512.Create(Ln2LoF), Log1pSeries(m - Vector512<float>.One)));
+        log = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<float>.Zero), Vector512.Create(float.NegativeInfinity), log);
+        log = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512.Create(float.PositiveInfinity)), x, log);
+        // x < 0, and NaN (not equal to itself), give NaN.
+        return Vector512.ConditionalSelect(Vector512.LessThan(x, Vector512<float>.Zero) | ~Vector512.Equals(x, x), Vector512.Create(float.NaN), log);
+    }
 
     /// <summary><c>expm1(x)</c> for <c>x &lt;= 0</c>: <c>2^n expm1(r) + (2^n - 1)</c>, exact reduction, no cancellation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -342,7 +360,18 @@ public static partial class Lanes
 
     /// <inheritdoc cref="Log(Vector512{float})"/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector<float> Log(Vector<float> x) => Vector.Log(x);
+    public static Vector<float> Log(Vector<float> x)
+    {
+        Vector<int> subnormal = Vector.LessThan(x, Vector.Create(1.17549435e-38f));
+        Vector<int> bits = Vector.AsVectorInt32(Vector.ConditionalSelect(subnormal, x * Vector.Create(16777216f), x));
+        Vector<int> e = Vector.ShiftRightArithmetic(bits - Vector.Create(0x3F3504F3), 23);
+        Vector<float> m = Vector.AsVectorSingle(bits - Vector.ShiftLeft(e, 23));
+        Vector<float> n = Vector.ConvertToSingle(e) - Vector.AsVectorSingle(subnormal & Vector.AsVectorInt32(Vector.Create(24f)));
+        Vector<float> log = Vector.FusedMultiplyAdd(n, Vector.Create(Ln2HiF), Vector.FusedMultiplyAdd(n, Vector.Create(Ln2LoF), Log1pSeries(m - Vector<float>.One)));
+        log = Vector.ConditionalSelect(Vector.Equals(x, Vector<float>.Zero), Vector.Create(float.NegativeInfinity), log);
+        log = Vector.ConditionalSelect(Vector.Equals(x, Vector.Create(float.PositiveInfinity)), x, log);
+        return Vector.ConditionalSelect(Vector.LessThan(x, Vector<float>.Zero) | ~Vector.Equals(x, x), Vector.Create(float.NaN), log);
+    }
 
     /// <summary><c>expm1(x)</c> for <c>x &lt;= 0</c>: <c>2^n expm1(r) + (2^n - 1)</c>, exact reduction, no cancellation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

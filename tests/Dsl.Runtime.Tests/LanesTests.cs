@@ -148,6 +148,46 @@ public class LanesTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// The float log where the random arguments above are sparse: every 16th float of [0.5, 2] around 1, where the result
+    /// is small and the reduction's boundary at √2 lies, and subnormal arguments, which are scaled by 2^24 first.
+    /// </summary>
+    [Fact]
+    public void FloatLogIsAccurateNearOneAndOnSubnormals()
+    {
+        var x = new float[Vector512<float>.Count];
+        var y = new float[Vector<float>.Count];
+        double worst = 0;
+        void Check(float[] args, float[] got)
+        {
+            for (int j = 0; j < args.Length; j++) worst = Math.Max(worst, FloatUlps(Math.Log(args[j]), got[j]));
+        }
+        int fill = 0;
+        for (int bits = BitConverter.SingleToInt32Bits(0.5f); bits <= BitConverter.SingleToInt32Bits(2f); bits += 16)
+        {
+            x[fill++] = BitConverter.Int32BitsToSingle(bits);
+            if (fill < x.Length) continue;
+            Check(x, ToArray(Lanes.Log(Vector512.Create(x))));
+            x.AsSpan(0, y.Length).CopyTo(y);
+            Check(y, ToArray(Lanes.Log(new Vector<float>(y))));
+            fill = 0;
+        }
+        double nearOne = worst;
+        worst = 0;
+        for (int bits = 1; bits < 0x00800000; bits += 997)
+        {
+            x[fill++] = BitConverter.Int32BitsToSingle(bits);
+            if (fill < x.Length) continue;
+            Check(x, ToArray(Lanes.Log(Vector512.Create(x))));
+            x.AsSpan(0, y.Length).CopyTo(y);
+            Check(y, ToArray(Lanes.Log(new Vector<float>(y))));
+            fill = 0;
+        }
+        output.WriteLine($"Log (float) on [0.5, 2]: max error {nearOne:F2} ulp; on subnormals: {worst:F2} ulp");
+        Assert.InRange(nearOne, 0, 2);
+        Assert.InRange(worst, 0, 2);
+    }
+
     [Fact]
     public void SpecialValues()
     {

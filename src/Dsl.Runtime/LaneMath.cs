@@ -108,7 +108,7 @@ public static partial class Lanes
         Vector512<int> e = Vector512.ShiftRightArithmetic(bits - Vector512.Create(0x3F3504F3), 23);
         Vector512<float> m = (bits - Vector512.ShiftLeft(e, 23)).AsSingle();
         Vector512<float> n = Vector512.ConvertToSingle(e) - (subnormal & Vector512.Create(24f));
-        // n * Ln2HiF is exact (|n| < 2^8), so only the last addition rounds.
+        // n * Ln2HiF is exact (|n| < 2^8, Ln2HiF has 16 significant bits): the large term adds no rounding of its own.
         Vector512<float> log = Vector512.FusedMultiplyAdd(n, Vector512.Create(Ln2HiF), Vector512.FusedMultiplyAdd(n, Vector512.Create(Ln2LoF), Log1pSeries(m - Vector512<float>.One)));
         log = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512<float>.Zero), Vector512.Create(float.NegativeInfinity), log);
         log = Vector512.ConditionalSelect(Vector512.Equals(x, Vector512.Create(float.PositiveInfinity)), x, log);

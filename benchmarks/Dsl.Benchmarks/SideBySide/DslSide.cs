@@ -99,7 +99,7 @@ internal sealed class DslSide
     {
         Dataset data = W1Moons.CreateData();
         long start = Stopwatch.GetTimestamp();
-        do W1Moons.Train(data, 2000);
+        do W1Moons.Train(data, PeerWarmUpPasses);
         while (Stopwatch.GetElapsedTime(start).TotalSeconds < 1);
         return data;
     }
@@ -109,7 +109,7 @@ internal sealed class DslSide
     {
         var latency = new LatencyWorkload(Fashion.Test);
         long start = Stopwatch.GetTimestamp();
-        for (int calls = 0; calls < 2000 || Stopwatch.GetElapsedTime(start).TotalSeconds < 1; calls++) latency.Call();
+        for (int calls = 0; calls < PeerWarmUpCalls || Stopwatch.GetElapsedTime(start).TotalSeconds < 1; calls++) latency.Call();
         return latency;
     }
 

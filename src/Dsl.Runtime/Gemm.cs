@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -201,29 +200,20 @@ public static unsafe class Gemm
         var job = new ForwardJob<TV, T, S> { Y = y, X = x, W = w, B = b, N = n, In = inSize, Out = outSize, Act = act };
         // One contiguous block of weight rows per thread, so that repeated calls find each thread's rows in its own L2.
         int parts = Parts(tiles, n, inSize, outSize);
-        job.Cuts = new Cuts(parts, tiles);
-        Workers.Run(ref job, parts);
+        job.TilesPerPart = (tiles + parts - 1) / parts;
+        Workers.Run(ref job, (tiles + job.TilesPerPart - 1) / job.TilesPerPart);
     }
 
     private struct ForwardJob<TV, T, S> : IParallelPart
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         public T* Y, X, W, B;
-        public int N, In, Out;
+        public int N, In, Out, TilesPerPart;
         public Act Act;
-        public Cuts Cuts; // in unit tiles
 
         public readonly void Execute(int part)
         {
-            int o0 = Cuts[part] * 4, o1 = Math.Min(Out, Cuts[part + 1] * 4);
-            if (o0 >= o1) return;
-            long started = Stopwatch.GetTimestamp();
-            Compute(o0, o1);
-            Workers.Meter(o1 - o0, Stopwatch.GetTimestamp() - started);
-        }
-
-        private readonly void Compute(int o0, int o1)
-        {
+            int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
             if (N >= 4 && typeof(TV) == typeof(Vector512<T>))
             {
                 // 32 vector registers hold a 4 x 6 tile's 24 sums: each tile's 6 weight rows stay in L1 while every
@@ -434,12 +424,12 @@ public static unsafe class Gemm
         return (panels, Parts(Math.Max(1, panels), n, inSize, outSize));
     }
 
-    /// <summary>The columns <c>[first, end)</c> of part <paramref name="part"/> of a <see cref="ColumnParts"/> split whose panels are cut at <paramref name="cuts"/>.</summary>
-    private static (int First, int End) ColumnRange(int part, int parts, in Cuts cuts, int panelWidth, int columns)
+    /// <summary>The columns <c>[first, end)</c> of part <paramref name="part"/> of a <see cref="ColumnParts"/> split.</summary>
+    private static (int First, int End) ColumnRange(int part, int parts, int panels, int panelWidth, int columns)
     {
         if (parts == 1) return (0, columns);
-        int first = cuts[part] * panelWidth;
-        int end = part == parts - 1 ? columns : cuts[part + 1] * panelWidth;
+        int first = (int)((long)part * panels / parts) * panelWidth;
+        int end = part == parts - 1 ? columns : (int)((long)(part + 1) * panels / parts) * panelWidth;
         return (first, end);
     }
 
@@ -448,7 +438,6 @@ public static unsafe class Gemm
     {
         var job = new InputGradientJob<TV, T, S> { Dx = dx, Dz = dz, W = w, N = n, In = inSize, Out = outSize };
         (job.Panels, job.Parts) = ColumnParts(S.Count, n, inSize, outSize);
-        job.Cuts = new Cuts(job.Parts, job.Panels);
         Workers.Run(ref job, job.Parts);
     }
 
@@ -463,15 +452,14 @@ public static unsafe class Gemm
             // Enough units to give every thread several parts: split the rows of dw (units), as the forward product and
             // the optimizers split the weight, so each core updates the rows it computed (and packs their dz columns).
             var rows = new WeightGradientRowsJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
-            rows.Cuts = new Cuts(rowParts, unitTiles);
-            Workers.Run(ref rows, rowParts);
+            rows.TilesPerPart = (unitTiles + rowParts - 1) / rowParts;
+            Workers.Run(ref rows, (unitTiles + rows.TilesPerPart - 1) / rows.TilesPerPart);
             return;
         }
         // Every column part reads all units, so the caller packs dz once for all of them.
         if (packed != null) PackColumns(packed, dz, n, outSize, 0, outSize);
         var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
         (job.Panels, job.Parts) = ColumnParts(S.Count, n, inSize, outSize);
-        job.Cuts = new Cuts(job.Parts, job.Panels);
         Workers.Run(ref job, job.Parts + 1); // the extra part adds the bias gradient
     }
 
@@ -556,20 +544,11 @@ public static unsafe class Gemm
     {
         public T* Dx, Dz, W;
         public int N, In, Out, Panels, Parts;
-        public Cuts Cuts; // in panels
 
         public readonly void Execute(int part)
         {
-            (int i, int i1) = ColumnRange(part, Parts, Cuts, 4 * S.Count, In);
-            if (i >= i1) return;
-            long started = Stopwatch.GetTimestamp();
-            Compute(i, i1);
-            Workers.Meter(i1 - i, Stopwatch.GetTimestamp() - started);
-        }
-
-        private readonly void Compute(int i, int i1)
-        {
             int count = S.Count;
+            (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * count, In);
             // Blocks of DepthBlock units: a panel's weight rows for one block stay in L1 while every 4-sample tile
             // passes; the first block starts from zero, the next ones continue the same sums from memory (exactly).
             for (; i + 4 * count <= i1; i += 4 * count)
@@ -595,7 +574,6 @@ public static unsafe class Gemm
     {
         public T* Dw, Db, Dz, X, Packed;
         public int N, In, Out, Panels, Parts;
-        public Cuts Cuts; // in panels
 
         public readonly void Execute(int part)
         {
@@ -604,11 +582,8 @@ public static unsafe class Gemm
                 BiasGradient(Db, Dz, N, Out, 0, Out);
                 return;
             }
-            (int i, int i1) = ColumnRange(part, Parts, Cuts, 4 * S.Count, In);
-            if (i >= i1) return;
-            long started = Stopwatch.GetTimestamp();
+            (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * S.Count, In);
             WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, 0, Out, i, i1);
-            Workers.Meter(i1 - i, Stopwatch.GetTimestamp() - started);
         }
     }
 
@@ -621,18 +596,14 @@ public static unsafe class Gemm
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         public T* Dw, Db, Dz, X, Packed;
-        public int N, In, Out;
-        public Cuts Cuts; // in unit tiles
+        public int N, In, Out, TilesPerPart;
 
         public readonly void Execute(int part)
         {
-            int o0 = Cuts[part] * 4, o1 = Math.Min(Out, Cuts[part + 1] * 4);
-            if (o0 >= o1) return;
-            long started = Stopwatch.GetTimestamp();
+            int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
             BiasGradient(Db, Dz, N, Out, o0, o1);
             if (Packed != null) PackColumns(Packed, Dz, N, Out, o0, o1);
             WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, o0, o1, 0, In);
-            Workers.Meter(o1 - o0, Stopwatch.GetTimestamp() - started);
         }
     }
 

@@ -57,21 +57,6 @@ public static unsafe class Workers
     /// <summary>Ints between two home ranges' counters in <see cref="_ranges"/>: one 64-byte cache line each.</summary>
     private const int Stride = 16;
 
-    // Balancing (see Split): per thread, the units and ticks its metered parts took in the open region (a cache line
-    // each, written only by that thread), and each thread's speed relative to the caller, a moving average over regions.
-    private static long[] _meter = new long[2 * Stride];
-    private static double[] _speed = [1.0, 1.0];
-    [ThreadStatic] private static int t_slot; // 1 + the index of the thread in the region it is draining, 0 outside
-
-    /// <summary>
-    /// Whether <see cref="Split"/> cuts in proportion to the threads' measured speeds (true) or evenly. Results do not
-    /// depend on it; it exists so that the two can be compared in one process.
-    /// </summary>
-    internal static bool Balance = true;
-
-    /// <summary>Weight of the newest region in the moving average of the threads' relative speeds.</summary>
-    private const double SpeedSmoothing = 0.2;
-
     /// <summary>Ticks an idle worker spins before it sleeps (about 200 microseconds).</summary>
     private static readonly long SpinTicks = Stopwatch.Frequency / 5000;
 
@@ -134,7 +119,6 @@ public static unsafe class Workers
             Volatile.Write(ref _open, 0);
             SpinWait spin = default;
             while (Volatile.Read(ref _remaining) != 0 || Volatile.Read(ref _inside) != 0) spin.SpinOnce(-1);
-            UpdateSpeeds(threads);
             ExceptionDispatchInfo? error = _error;
             _error = null;
             error?.Throw();
@@ -163,7 +147,6 @@ public static unsafe class Workers
         int[] ranges = _active;
         delegate*<void*, int, void> execute = _execute;
         void* job = _job;
-        t_slot = self + 1;
         for (int k = 0; k < threads; k++)
         {
             int range = (self + k) % threads * Stride;
@@ -183,94 +166,11 @@ public static unsafe class Workers
                 Interlocked.Decrement(ref _remaining);
             }
         }
-        t_slot = 0;
-    }
-
-    /// <summary>
-    /// Called by a part when it has finished: <paramref name="units"/> of work took <paramref name="ticks"/>
-    /// (<see cref="Stopwatch"/> ticks). After the region, the caller compares the threads' units per tick and moves its
-    /// estimate of their relative speeds, which <see cref="Split"/> cuts by. Parts run outside a parallel region (on
-    /// one thread) are not counted.
-    /// </summary>
-    internal static void Meter(long units, long ticks)
-    {
-        int slot = t_slot - 1;
-        long[] meter = _meter;
-        if (slot < 0 || (slot + 1) * Stride > meter.Length) return;
-        meter[slot * Stride] += units;
-        meter[slot * Stride + 1] += ticks;
-    }
-
-    /// <summary>
-    /// The caller, after a region of <paramref name="threads"/> threads: folds every thread's units per tick, relative to
-    /// the caller's, into <see cref="_speed"/>, and clears the meters. Threads that ran no metered part leave their
-    /// estimate as it was.
-    /// </summary>
-    private static void UpdateSpeeds(int threads)
-    {
-        long[] meter = _meter;
-        double[] speed = _speed;
-        int count = Math.Min(threads, Math.Min(speed.Length, meter.Length / Stride));
-        long units0 = meter[0], ticks0 = meter[1];
-        if (units0 > 0 && ticks0 > 0)
-            for (int t = 1; t < count; t++)
-            {
-                long units = meter[t * Stride], ticks = meter[t * Stride + 1];
-                if (units <= 0 || ticks <= 0) continue;
-                double relative = Math.Clamp(units * (double)ticks0 / (ticks * (double)units0), 0.1, 10.0);
-                speed[t] += SpeedSmoothing * (relative - speed[t]);
-            }
-        for (int t = 0; t < count; t++) meter[t * Stride] = meter[t * Stride + 1] = 0;
-    }
-
-    /// <summary>
-    /// Where part <paramref name="part"/> of <paramref name="parts"/> starts when <paramref name="units"/> units are cut
-    /// into one contiguous part per thread (<see cref="Workers.Run{TJob}"/> gives part <c>p</c> to thread <c>p</c> when
-    /// the parts are no more than the threads): in proportion to the threads' measured speeds if <see cref="Balance"/>,
-    /// else evenly. <c>Split(parts, parts, units)</c> is <paramref name="units"/>. The cut changes which thread computes
-    /// which outputs, never how an output is computed, so kernels that split by outputs give the same bits at any cut.
-    /// </summary>
-    /// <remarks>Read the cuts of one region before it starts (see <see cref="Cuts"/>): the estimate moves after every region.</remarks>
-    internal static int Split(int part, int parts, int units)
-    {
-        if (part <= 0) return 0;
-        if (part >= parts) return units;
-        double[] speed = _speed;
-        if (!Balance || parts > speed.Length || parts > _degree) return (int)((long)part * units / parts);
-        double before = 0, total = 0;
-        for (int t = 0; t < parts; t++)
-        {
-            if (t == part) before = total;
-            total += speed[t];
-        }
-        return (int)Math.Round(units * before / total);
-    }
-
-    /// <summary>The current estimate of each thread's speed relative to the caller's (index 0, always 1).</summary>
-    internal static double[] Speeds => (double[])_speed.Clone();
-
-    /// <summary>Sets the speed estimate (tests); threads past <paramref name="speeds"/> get 1.</summary>
-    internal static void SetSpeeds(params double[] speeds)
-    {
-        lock (Gate)
-        {
-            var speed = new double[Math.Max(_speed.Length, speeds.Length)];
-            Array.Fill(speed, 1.0);
-            speeds.CopyTo(speed, 0);
-            _speed = speed;
-        }
     }
 
     private static void EnsureWorkers(int count)
     {
         if (_ranges.Length < (count + 1) * Stride) _ranges = new int[(count + 1) * Stride];
-        if (_meter.Length < (count + 1) * 2 * Stride) _meter = new long[(count + 1) * 2 * Stride];
-        if (_speed.Length < count + 1)
-        {
-            var speed = new double[count + 1];
-            Array.Fill(speed, 1.0);
-            _speed = speed;
-        }
         if (_workers.Length >= count) return;
         var workers = new Worker[count];
         Array.Copy(_workers, workers, _workers.Length);
@@ -345,29 +245,4 @@ public static unsafe class Workers
             }
         }
     }
-}
-
-/// <summary>
-/// The cuts of one region of one contiguous part per thread, taken from <see cref="Workers.Split"/> once, before the
-/// region starts, so that every part of the region sees the same cuts while the speed estimate moves.
-/// </summary>
-internal unsafe struct Cuts
-{
-    /// <summary>Parts up to which the cuts are stored (weighted); beyond, parts are cut evenly.</summary>
-    private const int Stored = 16;
-
-    private fixed int _at[Stored + 1];
-    private readonly int _parts, _units;
-
-    /// <summary>Cuts <paramref name="units"/> into <paramref name="parts"/> parts.</summary>
-    public Cuts(int parts, int units)
-    {
-        _parts = parts;
-        _units = units;
-        if (parts <= Stored)
-            for (int p = 0; p <= parts; p++) _at[p] = Workers.Split(p, parts, units);
-    }
-
-    /// <summary>Where part <paramref name="part"/> starts; part <c>parts</c> "starts" at the end.</summary>
-    public readonly int this[int part] => _parts <= Stored ? _at[part] : (int)((long)part * _units / _parts);
 }

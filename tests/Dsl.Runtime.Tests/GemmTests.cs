@@ -377,48 +377,4 @@ public class GemmTests
             Workers.Degree = saved;
         }
     }
-    /// <summary>
-    /// The balanced cut moves which thread computes which outputs, never their bits: every product, with the speed
-    /// estimate forced to lopsided values before each call, gives the same bits as at degree 1.
-    /// </summary>
-    [Theory]
-    [InlineData(100, 784, 128)]
-    [InlineData(200, 784, 784)]
-    [InlineData(37, 333, 129)]
-    public void ResultsAreBitIdenticalWhateverTheCut(int n, int inSize, int outSize)
-    {
-        float[] x = new float[n * inSize], w = new float[outSize * inSize], b = new float[outSize], dz = new float[n * outSize];
-        Fill(x, 41, 1); Fill(w, 42, 0.1); Fill(b, 43, 1); Fill(dz, 44, 0.01);
-        int saved = Workers.Degree;
-        try
-        {
-            (float[], float[], float[], float[]) Run(int degree, double[] speeds)
-            {
-                Workers.Degree = degree;
-                float[] y = new float[n * outSize], dx = new float[n * inSize], dw = new float[outSize * inSize], db = new float[outSize];
-                Workers.SetSpeeds(speeds);
-                Gemm.DenseForward<float>(y, x, w, b, n, inSize, outSize, Act.Tanh);
-                Workers.SetSpeeds(speeds);
-                Gemm.DenseInputGradient<float>(dx, dz, w, n, inSize, outSize);
-                Workers.SetSpeeds(speeds);
-                Gemm.DenseWeightGradient<float>(dw, db, dz, x, n, inSize, outSize);
-                return (y, dx, dw, db);
-            }
-            var one = Run(1, [1.0]);
-            foreach ((int degree, double[] speeds) in new[] { (2, new[] { 1.0, 0.1 }), (2, new[] { 1.0, 10.0 }), (2, new[] { 1.0, 1.7 }), (3, new[] { 1.0, 4.0, 0.3 }) })
-            {
-                var other = Run(degree, speeds);
-                string at = $"degree {degree}, speeds {string.Join(" : ", speeds)}";
-                AssertBits(one.Item1, other.Item1, $"forward at {at}");
-                AssertBits(one.Item2, other.Item2, $"input gradient at {at}");
-                AssertBits(one.Item3, other.Item3, $"weight gradient at {at}");
-                AssertBits(one.Item4, other.Item4, $"bias gradient at {at}");
-            }
-        }
-        finally
-        {
-            Workers.SetSpeeds(1, 1, 1);
-            Workers.Degree = saved;
-        }
-    }
 }

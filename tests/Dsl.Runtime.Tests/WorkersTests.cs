@@ -1,4 +1,3 @@
-using System.Linq;
 using System;
 using System.Threading;
 using Dsl.Runtime;
@@ -145,84 +144,4 @@ public class WorkersTests
 public class WorkersDegreeCollection
 {
     public const string Name = "Workers.Degree";
-}
-
-/// <summary>
-/// The balanced cut (<see cref="Workers.Split"/>): one contiguous part per thread, sized by the threads' measured
-/// speeds, and the measurement that moves the estimate.
-/// </summary>
-[Collection(WorkersDegreeCollection.Name)]
-public class WorkersBalanceTests
-{
-    [Fact]
-    public void SplitCutsInProportionToTheSpeeds()
-    {
-        int saved = Workers.Degree;
-        try
-        {
-            Workers.Degree = 3;
-            Workers.SetSpeeds(1, 3, 0.5);
-            // 100 units over speeds 1 : 3 : 0.5 (total 4.5): 22.2, 66.7, 11.1 -> cuts at 22 and 89.
-            Assert.Equal(new[] { 0, 22, 89, 100 }, new[] { 0, 1, 2, 3 }.Select(p => Workers.Split(p, 3, 100)).ToArray());
-            // Two parts use the first two threads' speeds: 1 : 3.
-            Assert.Equal(new[] { 0, 8, 32 }, new[] { 0, 1, 2 }.Select(p => Workers.Split(p, 2, 32)).ToArray());
-            var cuts = new Cuts(3, 100);
-            Assert.Equal(new[] { 0, 22, 89, 100 }, new[] { 0, 1, 2, 3 }.Select(p => cuts[p]).ToArray());
-            // More parts than threads, or balancing off: even.
-            Assert.Equal(new[] { 0, 25, 50, 75, 100 }, new[] { 0, 1, 2, 3, 4 }.Select(p => Workers.Split(p, 4, 100)).ToArray());
-            Workers.Balance = false;
-            Assert.Equal(new[] { 0, 33, 66, 100 }, new[] { 0, 1, 2, 3 }.Select(p => Workers.Split(p, 3, 100)).ToArray());
-        }
-        finally
-        {
-            Workers.Balance = true;
-            Workers.SetSpeeds(1, 1, 1);
-            Workers.Degree = saved;
-        }
-    }
-
-    private struct MeteredParts : IParallelPart
-    {
-        public int Caller;
-        public int[] ByWorker;
-
-        // The caller reports 100 units in 1000 ticks, the worker 100 units in 500: the worker is twice as fast.
-        public readonly void Execute(int part)
-        {
-            bool onCaller = Environment.CurrentManagedThreadId == Caller;
-            if (!onCaller) Interlocked.Increment(ref ByWorker[0]);
-            // Long enough (20 us) for the worker to join before the caller has run both parts.
-            long end = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 50_000;
-            while (System.Diagnostics.Stopwatch.GetTimestamp() < end) Thread.SpinWait(10);
-            Workers.Meter(100, onCaller ? 1000 : 500);
-        }
-    }
-
-    [Fact]
-    public void MeteredPartsMoveTheSpeedEstimateTowardTheMeasuredRatio()
-    {
-        int saved = Workers.Degree;
-        try
-        {
-            Workers.Degree = 2;
-            Workers.SetSpeeds(1, 1);
-            var job = new MeteredParts { Caller = Environment.CurrentManagedThreadId, ByWorker = new int[1] };
-            for (int region = 0; region < 2000 && job.ByWorker[0] < 200; region++) Workers.Run(ref job, 2);
-            Assert.True(job.ByWorker[0] >= 40, $"the worker ran only {job.ByWorker[0]} parts");
-            double[] speeds = Workers.Speeds;
-            Assert.Equal(1.0, speeds[0]);
-            Assert.InRange(speeds[1], 1.999, 2.0); // a moving average: 1 + (2 - 1)(1 - 0.8^k) after k regions
-            // Parts run on one thread (one part, or degree 1) are not measured.
-            Workers.SetSpeeds(1, 1);
-            Workers.Run(ref job, 1);
-            Workers.Degree = 1;
-            Workers.Run(ref job, 2);
-            Assert.Equal(1.0, Workers.Speeds[1]);
-        }
-        finally
-        {
-            Workers.SetSpeeds(1, 1, 1);
-            Workers.Degree = saved;
-        }
-    }
 }

@@ -17,6 +17,8 @@ public sealed class Dataset
 {
     private readonly int[]? _labels;
     private readonly float[]? _targets;
+    private readonly byte[]? _bytes;
+    private float[]? _inputs;
 
     /// <summary>A labelled data set (classification).</summary>
     /// <param name="inputs">Features, <c>[labels.Length, features]</c> row-major.</param>
@@ -27,8 +29,8 @@ public sealed class Dataset
     {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(labels);
-        Check(inputs, labels.Length, features);
-        Inputs = inputs;
+        Check(inputs.Length, labels.Length, features);
+        _inputs = inputs;
         _labels = labels;
         Features = features;
         Count = labels.Length;
@@ -48,16 +50,52 @@ public sealed class Dataset
         if (targets.Length % targetSize != 0)
             throw new ArgumentException($"Expected a whole number of target rows of {targetSize} values, found {targets.Length} values.", nameof(targets));
         int count = targets.Length / targetSize;
-        Check(inputs, count, features);
-        Inputs = inputs;
+        Check(inputs.Length, count, features);
+        _inputs = inputs;
         _targets = targets;
         Features = features;
         TargetSize = targetSize;
         Count = count;
     }
 
-    /// <summary>Features, row-major <c>[Count, Features]</c>.</summary>
-    public float[] Inputs { get; }
+    /// <summary>
+    /// A labelled data set whose inputs are kept as bytes, a quarter of the memory of floats: input value <c>i</c> is
+    /// <c>inputs[i] / divisor</c>, divided in <c>float</c> as C# divides a <c>byte</c> by a <c>float</c>.
+    /// <see cref="Data.MnistFormat"/> loads images this way, with divisor 255. Batches gathered from it
+    /// (<see cref="GatherInputs"/>, <c>Fit</c>, <c>Evaluate</c>) read a quarter of the bytes from memory and get the
+    /// same floats, bit for bit, as a float set made by the same division.
+    /// </summary>
+    /// <param name="inputs">Features as bytes, <c>[labels.Length, features]</c> row-major.</param>
+    /// <param name="divisor">What every byte is divided by: positive and finite, 255 for pixels in [0, 1].</param>
+    /// <param name="labels">Class label of each sample.</param>
+    /// <param name="features">Values per sample.</param>
+    /// <exception cref="ArgumentException"><paramref name="inputs"/> does not hold <c>labels.Length x features</c> values.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="divisor"/> is not positive and finite.</exception>
+    public Dataset(byte[] inputs, float divisor, int[] labels, int features)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(labels);
+        if (!(divisor > 0 && float.IsFinite(divisor)))
+            throw new ArgumentOutOfRangeException(nameof(divisor), divisor, "Expected a positive, finite divisor for the input bytes, such as 255.");
+        Check(inputs.Length, labels.Length, features);
+        _bytes = inputs;
+        Divisor = divisor;
+        _labels = labels;
+        Features = features;
+        Count = labels.Length;
+    }
+
+    /// <summary>
+    /// Features, row-major <c>[Count, Features]</c>. For a set of bytes (<see cref="ByteInputs"/>) the floats are made
+    /// on the first read (<c>Count x Features x 4</c> bytes) and kept; batches never need them.
+    /// </summary>
+    public float[] Inputs => _inputs ?? MakeInputs();
+
+    /// <summary>The inputs as bytes for a set made from bytes (each value is the byte over <see cref="Divisor"/>), else null.</summary>
+    public byte[]? ByteInputs => _bytes;
+
+    /// <summary>What the <see cref="ByteInputs"/> are divided by; 1 for a set of floats.</summary>
+    public float Divisor { get; } = 1f;
 
     /// <summary>Values per sample.</summary>
     public int Features { get; }
@@ -100,7 +138,25 @@ public sealed class Dataset
         for (int j = 0; j < indices.Length; j++)
             if ((uint)indices[j] >= (uint)Count)
                 throw new ArgumentOutOfRangeException(nameof(indices), indices[j], $"Index {j} of the batch names sample {indices[j]}, but the data set has samples 0 to {Count - 1}.");
-        RowGather.Copy(Inputs, Features, indices, destination);
+        if (_bytes is not null) RowGather.Copy(_bytes, Divisor, Features, indices, destination);
+        else RowGather.Copy(Inputs, Features, indices, destination);
+    }
+
+    /// <summary>
+    /// Copies the input rows of the <paramref name="count"/> samples from <paramref name="first"/> into
+    /// <paramref name="destination"/> (<c>[count, Features]</c>), converting bytes to floats for a set of bytes.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The rows are not all inside the data set.</exception>
+    /// <exception cref="ArgumentException"><paramref name="destination"/> is too short.</exception>
+    public void CopyInputs(int first, int count, Span<float> destination)
+    {
+        if (first < 0 || count < 0 || first > Count - count)
+            throw new ArgumentOutOfRangeException(nameof(count), count, $"Expected rows inside the data set's samples 0 to {Count - 1}, found {count} rows from {first}.");
+        long values = (long)count * Features;
+        if (destination.Length < values)
+            throw new ArgumentException($"destination needs {count} x {Features} = {values} values, but has {destination.Length}.", nameof(destination));
+        if (_bytes is not null) RowGather.Convert(_bytes.AsSpan(first * Features, (int)values), Divisor, destination);
+        else Inputs.AsSpan(first * Features, (int)values).CopyTo(destination);
     }
 
     /// <summary>Labels as one-hot rows <c>[Count, classes]</c>.</summary>
@@ -153,17 +209,27 @@ public sealed class Dataset
 
     private Dataset Rows(int start, int count)
     {
+        if (_bytes is not null)
+            return new Dataset(_bytes.AsSpan(start * Features, count * Features).ToArray(), Divisor, _labels!.AsSpan(start, count).ToArray(), Features);
         float[] inputs = Inputs.AsSpan(start * Features, count * Features).ToArray();
         return _labels is not null
             ? new Dataset(inputs, _labels.AsSpan(start, count).ToArray(), Features)
             : new Dataset(inputs, Targets.AsSpan(start * TargetSize, count * TargetSize).ToArray(), Features, TargetSize);
     }
 
-    private static void Check(float[] inputs, int count, int features)
+    private static void Check(int length, int count, int features)
     {
         if (features < 1) throw new ArgumentOutOfRangeException(nameof(features), features, "Expected at least 1 feature per sample.");
-        if (inputs.Length != (long)count * features)
-            throw new ArgumentException($"Expected {count} x {features} = {(long)count * features} input values for {count} samples, found {inputs.Length}.", nameof(inputs));
+        if (length != (long)count * features)
+            throw new ArgumentException($"Expected {count} x {features} = {(long)count * features} input values for {count} samples, found {length}.", "inputs");
+    }
+
+    /// <summary>The floats of a set of bytes, made once (a race makes two equal arrays and keeps the first).</summary>
+    private float[] MakeInputs()
+    {
+        var inputs = new float[_bytes!.Length];
+        RowGather.Convert(_bytes, Divisor, inputs);
+        return System.Threading.Interlocked.CompareExchange(ref _inputs, inputs, null) ?? inputs;
     }
 }
 

@@ -38,6 +38,8 @@ internal static class Metrics
         int inSize = model.InputSize, k = model.OutputSize;
         int batch = Math.Max(1, Math.Min(batchSize, count));
         T[] x = typeof(T) == typeof(float) ? [] : new T[batch * inSize];
+        // A set of bytes is converted batch by batch (Dataset.CopyInputs), so its floats are never made whole.
+        float[] converted = data.ByteInputs is null ? [] : new float[batch * inSize];
         var y = new T[batch * k];
         var targets = new T[batch * k];
         double lossSum = 0;
@@ -45,7 +47,13 @@ internal static class Metrics
         for (int first = start; first < start + count; first += batch)
         {
             int n = Math.Min(batch, start + count - first);
-            ReadOnlySpan<float> src = data.Inputs.AsSpan(first * inSize, n * inSize);
+            ReadOnlySpan<float> src;
+            if (data.ByteInputs is null) src = data.Inputs.AsSpan(first * inSize, n * inSize);
+            else
+            {
+                data.CopyInputs(first, n, converted);
+                src = converted.AsSpan(0, n * inSize);
+            }
             ReadOnlySpan<T> xs;
             if (typeof(T) == typeof(float)) xs = MemoryMarshal.Cast<float, T>(src);
             else

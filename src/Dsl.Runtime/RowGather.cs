@@ -1,9 +1,13 @@
 using System;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Dsl.Runtime;
 
-/// <summary>Copies chosen rows of a row-major matrix into consecutive rows: the kernel of <see cref="Dataset.GatherInputs"/>.</summary>
+/// <summary>
+/// Copies chosen rows of a row-major matrix into consecutive rows: the kernel of <see cref="Dataset.GatherInputs"/>,
+/// for a matrix of floats or of bytes (each divided by a divisor on the way).
+/// </summary>
 internal static unsafe class RowGather
 {
     /// <summary>Batches of fewer values than this are copied on the calling thread.</summary>
@@ -28,6 +32,77 @@ internal static unsafe class RowGather
         }
     }
 
+    /// <summary>
+    /// <c>destination[j, :] = source[rows[j], :] / divisor</c> for every <c>j</c>, in float; the indices must already be
+    /// checked. A batch of bytes is a quarter of the memory traffic of floats (W2's 100 rows of 784: 78 KB instead of
+    /// 313 KB), and the division is exact IEEE division, so the values equal those of a float set made by dividing.
+    /// </summary>
+    public static void Copy(byte[] source, float divisor, int rowLength, ReadOnlySpan<int> rows, Span<float> destination)
+    {
+        if (rows.Length == 0) return;
+        fixed (byte* src = source)
+        fixed (float* dst = destination)
+        fixed (int* index = rows)
+        {
+            var job = new ByteJob { Source = src, Destination = dst, Rows = index, RowLength = rowLength, Count = rows.Length, Divisor = divisor };
+            long values = (long)rows.Length * rowLength;
+            job.Parts = values < ParallelThreshold || Workers.Degree == 1 ? 1 : Math.Min(rows.Length, 2 * Workers.Degree);
+            Workers.Run(ref job, job.Parts);
+        }
+    }
+
+    /// <summary><c>destination[i] = source[i] / divisor</c> in float for every <c>i</c> of <paramref name="source"/>.</summary>
+    public static void Convert(ReadOnlySpan<byte> source, float divisor, Span<float> destination)
+    {
+        if (destination.Length < source.Length)
+            throw new ArgumentException($"destination needs {source.Length} values, but has {destination.Length}.", nameof(destination));
+        fixed (byte* src = source)
+        fixed (float* dst = destination)
+            Convert(src, dst, source.Length, divisor);
+    }
+
+    /// <summary>
+    /// <c>dst[i] = src[i] / divisor</c> for <c>i &lt; n</c>: 16 (AVX-512) or 8 (AVX2) bytes widened to ints, converted
+    /// exactly to floats and divided per vector, the rest one by one; every path rounds the same single division.
+    /// </summary>
+    private static void Convert(byte* src, float* dst, int n, float divisor)
+    {
+        int i = 0;
+        if (Avx512F.IsSupported)
+        {
+            Vector512<float> d = Vector512.Create(divisor);
+            for (; i + 16 <= n; i += 16)
+                (Avx512F.ConvertToVector512Single(Avx512F.ConvertToVector512Int32(Vector128.Load(src + i))) / d).Store(dst + i);
+        }
+        else if (Avx2.IsSupported)
+        {
+            Vector256<float> d = Vector256.Create(divisor);
+            for (; i + 8 <= n; i += 8)
+                (Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(src + i)) / d).Store(dst + i);
+        }
+        for (; i < n; i++) dst[i] = src[i] / divisor;
+    }
+
+    private struct ByteJob : IParallelPart
+    {
+        public byte* Source;
+        public float* Destination;
+        public int* Rows;
+        public int RowLength, Count, Parts;
+        public float Divisor;
+
+        public readonly void Execute(int part)
+        {
+            int first = (int)((long)part * Count / Parts), end = (int)((long)(part + 1) * Count / Parts);
+            for (int j = first; j < Math.Min(end, first + Ahead); j++) Prefetch(Source + (long)Rows[j] * RowLength, RowLength);
+            for (int j = first; j < end; j++)
+            {
+                if (j + Ahead < end) Prefetch(Source + (long)Rows[j + Ahead] * RowLength, RowLength);
+                Convert(Source + (long)Rows[j] * RowLength, Destination + (long)j * RowLength, RowLength, Divisor);
+            }
+        }
+    }
+
     private struct Job : IParallelPart
     {
         public float* Source, Destination;
@@ -45,12 +120,13 @@ internal static unsafe class RowGather
                 Buffer.MemoryCopy(Source + (long)Rows[j] * RowLength, Destination + (long)j * RowLength, bytes, bytes);
             }
         }
+    }
 
-        private static void Prefetch(float* row, long bytes)
-        {
-            if (!Sse.IsSupported) return;
-            byte* p = (byte*)row;
-            for (long offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(p + offset);
-        }
+    /// <summary>Asks for the <paramref name="bytes"/> from <paramref name="row"/> to be brought into the cache.</summary>
+    private static void Prefetch(void* row, long bytes)
+    {
+        if (!Sse.IsSupported) return;
+        byte* p = (byte*)row;
+        for (long offset = 0; offset < bytes; offset += 64) Sse.Prefetch0(p + offset);
     }
 }

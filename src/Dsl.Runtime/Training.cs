@@ -264,8 +264,9 @@ public static class Training
                 {
                     b++;
                     int n = Math.Min(batch, _trainCount - first);
-                    // Without shuffling a float model reads its batch in place; otherwise the samples are gathered (and converted).
-                    bool inPlace = !o.Shuffle && typeof(T) == typeof(float);
+                    // Without shuffling a float model reads a float set's batch in place; otherwise the samples are gathered
+                    // (and converted).
+                    bool inPlace = !o.Shuffle && typeof(T) == typeof(float) && _data.ByteInputs is null;
                     ReadOnlySpan<T> xs, ts = default;
                     ReadOnlySpan<int> ls = default;
                     if (inPlace)

@@ -67,6 +67,7 @@ public sealed class IdxTests : IDisposable
         Dataset train = MnistFormat.Load(Subset, "train");
         Dataset test = MnistFormat.Load(Subset, "t10k");
         Assert.Equal((5000, 784, 5000 * 784), (train.Count, train.Features, train.Inputs.Length));
+        Assert.Equal((255f, 5000 * 784), (train.Divisor, train.ByteInputs!.Length)); // the pixels are kept as bytes
         Assert.Equal((1000, 784, 1000 * 784), (test.Count, test.Features, test.Inputs.Length));
         Assert.All(new[] { train, test }, d => Assert.True(d.Inputs.All(v => v is >= 0f and <= 1f)));
         Assert.Equal(1f, train.Inputs.Max());

@@ -45,6 +45,33 @@ public class TrainingTests
         Assert.Matches(@"^Epoch 1000/1000 - \d+\.\ds - loss: \d\.\d{4}\r?$", log.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)] // unshuffled: a float set's batches are read in place, a byte set's converted
+    public void ByteSetTrainsAndEvaluatesAsTheFloatSetOfItsQuotients(bool shuffle)
+    {
+        var rng = new Random(4);
+        var bytes = new byte[60 * 4];
+        rng.NextBytes(bytes);
+        int[] labels = Enumerable.Range(0, 60).Select(j => (bytes[j * 4] + bytes[j * 4 + 2]) > 255 ? 1 : 0).ToArray();
+        var floats = new float[bytes.Length];
+        for (int i = 0; i < floats.Length; i++) floats[i] = bytes[i] / 255f;
+        var byteSet = new Dataset(bytes, 255f, labels, 4);
+        var floatSet = new Dataset(floats, labels, 4);
+        var options = new FitOptions { Epochs = 4, BatchSize = 8, Seed = 9, Shuffle = shuffle, ValidationSplit = 0.25, Verbose = Verbosity.Silent };
+
+        var a = new SmallNet(seed: 3);
+        var b = new SmallNet(seed: 3);
+        History fromBytes = a.Fit(new Sgd<float>(a, 0.3), byteSet, options);
+        History fromFloats = b.Fit(new Sgd<float>(b, 0.3), floatSet, options);
+        Assert.Equal(b.Parameters.ToArray(), a.Parameters.ToArray()); // bit for bit
+        Assert.Equal(fromFloats.Loss, fromBytes.Loss);
+        Assert.Equal(fromFloats.ValidationLoss, fromBytes.ValidationLoss);
+        Assert.Equal(b.Evaluate(floatSet, batchSize: 7), a.Evaluate(byteSet, batchSize: 7));
+        Assert.Equal(b.Predict(floatSet), a.Predict(byteSet));
+        Assert.True(fromBytes.Loss[^1] < fromBytes.Loss[0], $"Expected the loss to fall, found {fromBytes.Loss[0]} then {fromBytes.Loss[^1]}.");
+    }
+
     [Fact]
     public void ValidationSplitTakesTheLastFractionBeforeShuffling()
     {

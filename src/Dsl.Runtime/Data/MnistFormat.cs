@@ -15,7 +15,7 @@ public static class MnistFormat
     /// <summary>
     /// Loads <c>{prefix}-images-idx3-ubyte</c> with <c>{prefix}-labels-idx1-ubyte</c> from <paramref name="directory"/>,
     /// each raw or gzip (the name without <c>.gz</c> is used when both exist; compression is recognised by content).
-    /// Pixels become <c>value / 255f</c> in [0, 1], one row of <c>rows * cols</c> features per image; labels become
+    /// Pixels become <c>value / 255f</c> in [0, 1] (kept as bytes: see <see cref="Dataset(byte[], float, int[], int)"/>), one row of <c>rows * cols</c> features per image; labels become
     /// <c>int</c> unchanged (values outside 0..9 are allowed). Both files are read and checked whole before anything is
     /// returned, even with a <paramref name="limit"/>.
     /// </summary>
@@ -45,11 +45,11 @@ public static class MnistFormat
             throw IdxError.Create("Images too large", imagesPath, $"at most {int.MaxValue} pixels per image", $"{images.Rows} x {images.Cols}");
 
         int count = Math.Min(images.Count, limit ?? int.MaxValue);
-        var inputs = new float[count * features];
-        for (int i = 0; i < inputs.Length; i++) inputs[i] = images.Pixels[i] / 255f;
+        // The pixels stay bytes (a quarter of the memory); batches divide them by 255 as they are gathered.
+        byte[] pixels = images.Pixels.Length == count * features ? images.Pixels : images.Pixels.AsSpan(0, (int)(count * features)).ToArray();
         var classes = new int[count];
         for (int i = 0; i < count; i++) classes[i] = labels[i];
-        return new Dataset(inputs, classes, (int)features);
+        return new Dataset(pixels, 255f, classes, (int)features);
     }
 
     /// <summary>True when <paramref name="directory"/> holds <paramref name="fileName"/> or <paramref name="fileName"/><c>.gz</c>.</summary>

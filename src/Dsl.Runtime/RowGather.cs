@@ -21,15 +21,7 @@ internal static unsafe class RowGather
     /// </summary>
     public static void Copy(float[] source, int rowLength, ReadOnlySpan<int> rows, Span<float> destination)
     {
-        if (rows.Length == 0) return;
-        fixed (float* src = source, dst = destination)
-        fixed (int* index = rows)
-        {
-            var job = new Job { Source = src, Destination = dst, Rows = index, RowLength = rowLength, Count = rows.Length };
-            long values = (long)rows.Length * rowLength;
-            job.Parts = values < ParallelThreshold || Workers.Degree == 1 ? 1 : Math.Min(rows.Length, 2 * Workers.Degree);
-            Workers.Run(ref job, job.Parts);
-        }
+        fixed (float* src = source) Run(src, sizeof(float), 0f, rowLength, rows, destination);
     }
 
     /// <summary>
@@ -39,12 +31,17 @@ internal static unsafe class RowGather
     /// </summary>
     public static void Copy(byte[] source, float divisor, int rowLength, ReadOnlySpan<int> rows, Span<float> destination)
     {
+        fixed (byte* src = source) Run(src, 1, divisor, rowLength, rows, destination);
+    }
+
+    /// <summary>The gather of either kind: rows of <paramref name="size"/>-byte values, divided when <paramref name="divisor"/> is not 0 (bytes).</summary>
+    private static void Run(void* source, int size, float divisor, int rowLength, ReadOnlySpan<int> rows, Span<float> destination)
+    {
         if (rows.Length == 0) return;
-        fixed (byte* src = source)
         fixed (float* dst = destination)
         fixed (int* index = rows)
         {
-            var job = new ByteJob { Source = src, Destination = dst, Rows = index, RowLength = rowLength, Count = rows.Length, Divisor = divisor };
+            var job = new Job { Source = (byte*)source, Destination = dst, Rows = index, RowBytes = (long)rowLength * size, RowLength = rowLength, Count = rows.Length, Divisor = divisor };
             long values = (long)rows.Length * rowLength;
             job.Parts = values < ParallelThreshold || Workers.Degree == 1 ? 1 : Math.Min(rows.Length, 2 * Workers.Degree);
             Workers.Run(ref job, job.Parts);
@@ -83,41 +80,26 @@ internal static unsafe class RowGather
         for (; i < n; i++) dst[i] = src[i] / divisor;
     }
 
-    private struct ByteJob : IParallelPart
+    private struct Job : IParallelPart
     {
         public byte* Source;
         public float* Destination;
         public int* Rows;
+        public long RowBytes;
         public int RowLength, Count, Parts;
-        public float Divisor;
+        public float Divisor; // 0: the source holds floats, copied as they are
 
         public readonly void Execute(int part)
         {
             int first = (int)((long)part * Count / Parts), end = (int)((long)(part + 1) * Count / Parts);
-            for (int j = first; j < Math.Min(end, first + Ahead); j++) Prefetch(Source + (long)Rows[j] * RowLength, RowLength);
+            for (int j = first; j < Math.Min(end, first + Ahead); j++) Prefetch(Source + Rows[j] * RowBytes, RowBytes);
             for (int j = first; j < end; j++)
             {
-                if (j + Ahead < end) Prefetch(Source + (long)Rows[j + Ahead] * RowLength, RowLength);
-                Convert(Source + (long)Rows[j] * RowLength, Destination + (long)j * RowLength, RowLength, Divisor);
-            }
-        }
-    }
-
-    private struct Job : IParallelPart
-    {
-        public float* Source, Destination;
-        public int* Rows;
-        public int RowLength, Count, Parts;
-
-        public readonly void Execute(int part)
-        {
-            int first = (int)((long)part * Count / Parts), end = (int)((long)(part + 1) * Count / Parts);
-            long bytes = (long)RowLength * sizeof(float);
-            for (int j = first; j < Math.Min(end, first + Ahead); j++) Prefetch(Source + (long)Rows[j] * RowLength, bytes);
-            for (int j = first; j < end; j++)
-            {
-                if (j + Ahead < end) Prefetch(Source + (long)Rows[j + Ahead] * RowLength, bytes);
-                Buffer.MemoryCopy(Source + (long)Rows[j] * RowLength, Destination + (long)j * RowLength, bytes, bytes);
+                if (j + Ahead < end) Prefetch(Source + Rows[j + Ahead] * RowBytes, RowBytes);
+                byte* row = Source + Rows[j] * RowBytes;
+                float* target = Destination + (long)j * RowLength;
+                if (Divisor == 0) Buffer.MemoryCopy(row, target, RowBytes, RowBytes);
+                else Convert(row, target, RowLength, Divisor);
             }
         }
     }

@@ -1,6 +1,8 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Dsl;
 
 namespace Dsl.Runtime;
@@ -60,8 +62,19 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         fixed (int* pi = argmax)
         {
             T* dz = (T*)(((nuint)(pws + capacity * padded) + 63) & ~(nuint)63);
-            var prepare = new PrepareJob { Dx = pdx, Dy = pdy, Y = py, W = pw, Gradient = dz, DPooled = pdp, Argmax = pi, Pool = pool };
+            bool sparse = pdp != null && SparseWeights(pool);
+            var prepare = new PrepareJob
+            {
+                Dx = pdx, Dy = pdy, Y = py, W = pw, Gradient = dz, DPooled = pdp, Argmax = pi, Pool = pool,
+                Sparse = sparse, X = ConvGrid<L>.Padded ? pws : px,
+            };
             Workers.Run(ref prepare, n);
+            if (sparse)
+            {
+                var reduce = new SparseReduceJob { Dw = pdw, Db = pdb, Gradient = dz, Samples = n };
+                Workers.Run(ref reduce, F);
+                return;
+            }
             int rows = WeightJob.RowsPerPartFor(Workers.Degree);
             var weights = new WeightJob { Dw = pdw, Db = pdb, X = px, Padded = pws, Gradient = dz, Samples = n, RowsPerPart = rows };
             Workers.Run(ref weights, WeightJob.Tasks(rows));
@@ -407,6 +420,10 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         public T* Dx, Dy, Y, W, Gradient, DPooled;
         public int* Argmax;
         public SpatialGeometry Pool;
+        /// <summary>Whether the sample's dL/dW share is computed here from the pooling's winners (see <see cref="SparseShare"/>).</summary>
+        public bool Sparse;
+        /// <summary>The forward pass's input grids (the bordered copies when the layer pads): read when <see cref="Sparse"/>.</summary>
+        public T* X;
 
         public readonly void Execute(int s)
         {
@@ -447,7 +464,15 @@ internal static unsafe class ConvDirect<T, TV, S, L>
                 S.Store(region + dzStride - lanes, S.Zero); // dzStride >= filled + 16: this ends the region exactly
                 dz[F * dzStride + f] = S.Sum(sum);
             }
-            if (Dx == null) return;
+            if (Dx != null) InputGradient(s, dz);
+            if (Sparse)
+                SparseShare(dz, Argmax + s * Pool.OutSize, X + s * (ConvGrid<L>.Padded ? ConvGrid<L>.PaddedLength : ConvGrid<L>.InSize), Pool);
+        }
+
+        /// <summary>dL/dx of sample <paramref name="s"/> from its <c>dz</c> on the grid (<paramref name="dz"/>).</summary>
+        private readonly void InputGradient(int s, T* dz)
+        {
+            int margin = ConvGrid<L>.Margin, dzStride = ConvGrid<L>.DzStride;
             int* taps = stackalloc int[K * K];
             for (int ky = 0; ky < K; ky++)
                 for (int kx = 0; kx < K; kx++) taps[ky * K + kx] = -(ky * Gw + kx);
@@ -460,6 +485,252 @@ internal static unsafe class ConvDirect<T, TV, S, L>
                 QStart = L.PadTop * Gw + L.PadLeft, QLength = ConvGrid<L>.InputSpan,
             };
             Run<NoActivation>(pass, C);
+        }
+    }
+
+    // ---- dL/dW from the pooling's winners -------------------------------------------------------------------------
+    //
+    // When a max pooling with windows that do not overlap follows the layer, dL/dy is zero everywhere except at each
+    // window's winner, so dz is too (dz = dy · act'(y), element-wise): the seed network's second layer has 121 nonzero
+    // values of 484 per filter, its third 16 of 81. The dense dL/dW (WeightJob) multiplies every position; this sums
+    // over the winners only. Each sample's input is laid out channels last (position-major, so that a winner's
+    // K columns × C channels in one kernel row are K·C consecutive values), and each filter's share is
+    // Σ_winners dz · x[rows of the window], with K·V vector accumulators (V vectors per kernel row).
+
+    /// <summary>Vectors per kernel row of a winner's window, channels last: <c>ceil(K·C / lanes)</c>.</summary>
+    private static int SparseVectors
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (K * C + S.Count - 1) / S.Count;
+    }
+
+    /// <summary>
+    /// Whether dL/dW is summed over <paramref name="pool"/>'s winners: an element-wise activation (so dz is zero where
+    /// dy is), windows that do not overlap (each position receives at most one window's gradient), and a window whose
+    /// rows fit the kernel's accumulators (at most 6 vectors: K·ceil(K·C / lanes), and at most 2 per row).
+    /// </summary>
+    private static bool SparseWeights(in SpatialGeometry pool)
+        => ConvActivation.IsElementwise(L.Activation) && pool.Stride >= pool.Kernel
+           && SparseVectors <= 2 && K * SparseVectors <= 6 && K * SparseVectors * S.Count <= ConvGrid<L>.DzStride
+           && (ConvGrid<L>.GridSize * C + 2 * S.Count) * sizeof(T) + pool.OutHeight * pool.OutWidth * (sizeof(int) + sizeof(T)) <= 65536;
+
+    /// <summary>
+    /// One sample's share of dL/dW, from the winners of <paramref name="pool"/> (after its <c>dz</c> grid and dL/dx are
+    /// done): for each filter, <c>Σ_winners dz · x[window]</c> in the winners' order, written over the start of the
+    /// filter's <c>dz</c> region as K·V vectors (kernel row, then columns × channels, channels last).
+    /// </summary>
+    [SkipLocalsInit]
+    private static void SparseShare(T* dz, int* argmax, T* x, in SpatialGeometry pool)
+    {
+        int lanes = S.Count, gs = ConvGrid<L>.GridSize, cells = pool.OutHeight * pool.OutWidth;
+        int plane = L.OutHeight * L.OutWidth, ow = L.OutWidth, margin = ConvGrid<L>.Margin, dzStride = ConvGrid<L>.DzStride;
+        // Channels last; the accumulators' lanes past K·C read up to 2 vectors past the grid (never used).
+        T* xh = stackalloc T[gs * C + 2 * lanes];
+        ChannelsLast(xh, x);
+        int* pos = stackalloc int[cells + 16];
+        T* val = stackalloc T[cells + 16];
+        for (int f = 0; f < F; f++)
+        {
+            T* region = dz + f * dzStride;
+            Winners(pos, val, argmax + f * cells, f * plane, region + margin, cells);
+            SparseAccumulate(region, pos, val, cells, xh);
+        }
+    }
+
+    /// <summary>
+    /// <c>xh[q·C + c] = x[c·gridSize + q]</c>: one sample's grid, channels last. Float with a power-of-two channel count
+    /// up to 16 goes a vector of positions at a time (log2 C rounds of interleaving the channels' vectors pairwise).
+    /// </summary>
+    private static void ChannelsLast(T* xh, T* x)
+    {
+        int lanes = S.Count, gs = ConvGrid<L>.GridSize, q0 = 0;
+        if (typeof(T) == typeof(float) && C is 2 or 4 or 8 or 16)
+        {
+            T* a = stackalloc T[16 * 16];
+            T* b = stackalloc T[16 * 16];
+            for (; q0 + lanes <= gs; q0 += lanes)
+            {
+                for (int c = 0; c < C; c++) S.Store(a + c * lanes, S.Load(x + c * gs + q0));
+                for (int half = C / 2; half >= 1; half /= 2)
+                {
+                    for (int i = 0; i < C / 2; i++)
+                    {
+                        TV even = S.Load(a + i * lanes), odd = S.Load(a + (i + C / 2) * lanes);
+                        S.Store(b + 2 * i * lanes, S.InterleaveLow(even, odd));
+                        S.Store(b + (2 * i + 1) * lanes, S.InterleaveHigh(even, odd));
+                    }
+                    T* t = a; a = b; b = t;
+                }
+                T* dst = xh + q0 * C;
+                for (int m = 0; m < C; m++) S.Store(dst + m * lanes, S.Load(a + m * lanes));
+            }
+        }
+        for (int c = 0; c < C; c++)
+        {
+            T* src = x + c * gs, dst = xh + c;
+            for (int q = q0; q < gs; q++) dst[q * C] = src[q];
+        }
+    }
+
+    /// <summary>
+    /// For one filter's pooled cells: <c>pos[i]</c>, the channels-last offset of cell i's winner on the grid, and
+    /// <c>val[i]</c>, its <c>dz</c> (read from the filter's <c>dz</c> grid, <paramref name="grid"/>). <paramref name="won"/>
+    /// holds the winners' indices within the sample, <paramref name="first"/> the filter's first.
+    /// </summary>
+    private static void Winners(int* pos, T* val, int* won, int first, T* grid, int cells)
+    {
+        int ow = L.OutWidth, i = 0;
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+        {
+            // oy = floor((at + 0.5) / ow) in float: exact, the error of 1/ow times at is far below 0.5 / ow.
+            Vector512<int> offset = Vector512.Create(first);
+            Vector512<float> half = Vector512.Create(0.5f), inverse = Vector512.Create(1f / ow);
+            for (; i + 16 <= cells; i += 16)
+            {
+                Vector512<int> at = Vector512.Load(won + i) - offset;
+                Vector512<int> oy = Vector512.ConvertToInt32(Vector512.Floor((Vector512.ConvertToSingle(at) + half) * inverse));
+                Vector512<int> q = at + oy * (Gw - ow);
+                q.Store(pos + i);
+            }
+            for (int j = 0; j < i; j++)
+            {
+                int q = pos[j];
+                val[j] = grid[q];
+                pos[j] = q * C;
+            }
+        }
+        for (; i < cells; i++)
+        {
+            int at = won[i] - first, oy = at / ow, q = oy * Gw + at - oy * ow;
+            pos[i] = q * C;
+            val[i] = grid[q];
+        }
+    }
+
+    /// <summary>Offset in the channels-last grid of accumulator <paramref name="j"/>: kernel row j / V, vector j % V.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint SparseOffset(int j) => (nint)(j / SparseVectors) * Gw * C + j % SparseVectors * S.Count;
+
+    /// <summary>
+    /// <c>dst[j] = Σ_i val[i] · xh[pos[i] + offset(j)]</c> for the K·V accumulators j, the winners dealt round robin
+    /// to four sets of accumulators (up to 3 per set) or two (up to 6), so that each accumulator has several
+    /// independent chains; the sets are added at the end, in a fixed order.
+    /// </summary>
+    private static void SparseAccumulate(T* dst, int* pos, T* val, int count, T* xh)
+    {
+        int lanes = S.Count, accumulators = K * SparseVectors;
+        TV a0 = S.Zero, a1 = S.Zero, a2 = S.Zero, a3 = S.Zero, a4 = S.Zero, a5 = S.Zero;
+        TV b0 = S.Zero, b1 = S.Zero, b2 = S.Zero, b3 = S.Zero, b4 = S.Zero, b5 = S.Zero;
+        int i = 0;
+        if (accumulators <= 3)
+        {
+            // Four sets of at most 3 (a0-a2, a3-a5, b0-b2, b3-b5), winners dealt round robin: four chains per accumulator.
+            for (; i + 4 <= count; i += 4)
+            {
+                T* p = xh + pos[i];
+                TV d = S.Broadcast(val[i]);
+                a0 = S.Fma(d, S.Load(p + SparseOffset(0)), a0);
+                if (accumulators > 1) a1 = S.Fma(d, S.Load(p + SparseOffset(1)), a1);
+                if (accumulators > 2) a2 = S.Fma(d, S.Load(p + SparseOffset(2)), a2);
+                p = xh + pos[i + 1];
+                d = S.Broadcast(val[i + 1]);
+                a3 = S.Fma(d, S.Load(p + SparseOffset(0)), a3);
+                if (accumulators > 1) a4 = S.Fma(d, S.Load(p + SparseOffset(1)), a4);
+                if (accumulators > 2) a5 = S.Fma(d, S.Load(p + SparseOffset(2)), a5);
+                p = xh + pos[i + 2];
+                d = S.Broadcast(val[i + 2]);
+                b0 = S.Fma(d, S.Load(p + SparseOffset(0)), b0);
+                if (accumulators > 1) b1 = S.Fma(d, S.Load(p + SparseOffset(1)), b1);
+                if (accumulators > 2) b2 = S.Fma(d, S.Load(p + SparseOffset(2)), b2);
+                p = xh + pos[i + 3];
+                d = S.Broadcast(val[i + 3]);
+                b3 = S.Fma(d, S.Load(p + SparseOffset(0)), b3);
+                if (accumulators > 1) b4 = S.Fma(d, S.Load(p + SparseOffset(1)), b4);
+                if (accumulators > 2) b5 = S.Fma(d, S.Load(p + SparseOffset(2)), b5);
+            }
+            for (; i < count; i++)
+            {
+                T* p = xh + pos[i];
+                TV d = S.Broadcast(val[i]);
+                a0 = S.Fma(d, S.Load(p + SparseOffset(0)), a0);
+                if (accumulators > 1) a1 = S.Fma(d, S.Load(p + SparseOffset(1)), a1);
+                if (accumulators > 2) a2 = S.Fma(d, S.Load(p + SparseOffset(2)), a2);
+            }
+            S.Store(dst, S.Add(S.Add(a0, a3), S.Add(b0, b3)));
+            if (accumulators > 1) S.Store(dst + 1 * lanes, S.Add(S.Add(a1, a4), S.Add(b1, b4)));
+            if (accumulators > 2) S.Store(dst + 2 * lanes, S.Add(S.Add(a2, a5), S.Add(b2, b5)));
+            return;
+        }
+        for (; i + 2 <= count; i += 2)
+        {
+            T* p = xh + pos[i];
+            TV d = S.Broadcast(val[i]);
+            a0 = S.Fma(d, S.Load(p + SparseOffset(0)), a0);
+            if (accumulators > 1) a1 = S.Fma(d, S.Load(p + SparseOffset(1)), a1);
+            if (accumulators > 2) a2 = S.Fma(d, S.Load(p + SparseOffset(2)), a2);
+            if (accumulators > 3) a3 = S.Fma(d, S.Load(p + SparseOffset(3)), a3);
+            if (accumulators > 4) a4 = S.Fma(d, S.Load(p + SparseOffset(4)), a4);
+            if (accumulators > 5) a5 = S.Fma(d, S.Load(p + SparseOffset(5)), a5);
+            p = xh + pos[i + 1];
+            d = S.Broadcast(val[i + 1]);
+            b0 = S.Fma(d, S.Load(p + SparseOffset(0)), b0);
+            if (accumulators > 1) b1 = S.Fma(d, S.Load(p + SparseOffset(1)), b1);
+            if (accumulators > 2) b2 = S.Fma(d, S.Load(p + SparseOffset(2)), b2);
+            if (accumulators > 3) b3 = S.Fma(d, S.Load(p + SparseOffset(3)), b3);
+            if (accumulators > 4) b4 = S.Fma(d, S.Load(p + SparseOffset(4)), b4);
+            if (accumulators > 5) b5 = S.Fma(d, S.Load(p + SparseOffset(5)), b5);
+        }
+        if (i < count)
+        {
+            T* p = xh + pos[i];
+            TV d = S.Broadcast(val[i]);
+            a0 = S.Fma(d, S.Load(p + SparseOffset(0)), a0);
+            if (accumulators > 1) a1 = S.Fma(d, S.Load(p + SparseOffset(1)), a1);
+            if (accumulators > 2) a2 = S.Fma(d, S.Load(p + SparseOffset(2)), a2);
+            if (accumulators > 3) a3 = S.Fma(d, S.Load(p + SparseOffset(3)), a3);
+            if (accumulators > 4) a4 = S.Fma(d, S.Load(p + SparseOffset(4)), a4);
+            if (accumulators > 5) a5 = S.Fma(d, S.Load(p + SparseOffset(5)), a5);
+        }
+        S.Store(dst, S.Add(a0, b0));
+        if (accumulators > 1) S.Store(dst + 1 * lanes, S.Add(a1, b1));
+        if (accumulators > 2) S.Store(dst + 2 * lanes, S.Add(a2, b2));
+        if (accumulators > 3) S.Store(dst + 3 * lanes, S.Add(a3, b3));
+        if (accumulators > 4) S.Store(dst + 4 * lanes, S.Add(a4, b4));
+        if (accumulators > 5) S.Store(dst + 5 * lanes, S.Add(a5, b5));
+    }
+
+    /// <summary>
+    /// dL/dW and dL/db from the samples' shares (<see cref="SparseShare"/>), one part per filter: each share vector
+    /// summed over the samples in order, then each lane added to its weight; dL/db as in <see cref="WeightJob"/>.
+    /// </summary>
+    private struct SparseReduceJob : IParallelPart
+    {
+        public T* Dw, Db, Gradient;
+        public int Samples;
+
+        [SkipLocalsInit]
+        public readonly void Execute(int f)
+        {
+            int lanes = S.Count, vectors = SparseVectors, row = K * C;
+            nint sample = ConvGrid<L>.GradientLength;
+            T* share = Gradient + f * ConvGrid<L>.DzStride;
+            T* sum = stackalloc T[lanes];
+            for (int j = 0; j < K * vectors; j++)
+            {
+                TV total = S.Zero;
+                T* p = share + j * lanes;
+                for (int s = 0; s < Samples; s++, p += sample) total = S.Add(total, S.Load(p));
+                S.Store(sum, total);
+                int ky = j / vectors, t0 = j % vectors * lanes;
+                for (int l = 0; l < lanes && t0 + l < row; l++)
+                {
+                    int t = t0 + l, kx = t / C, c = t - kx * C;
+                    Dw[((f * C + c) * K + ky) * K + kx] += sum[l];
+                }
+            }
+            T bias = T.Zero;
+            for (int s = 0; s < Samples; s++) bias += Gradient[s * sample + F * ConvGrid<L>.DzStride + f];
+            Db[f] += bias;
         }
     }
 

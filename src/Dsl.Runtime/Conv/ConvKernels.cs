@@ -24,8 +24,9 @@ namespace Dsl.Runtime;
 /// <para><b>Threads and determinism.</b> The forward pass and <c>dL/dx</c> are split by samples (each sample's outputs are
 /// computed by one part, in a fixed order); <c>dL/dW</c> and <c>dL/db</c> are split by output elements (blocks of up to 4
 /// filters × one input channel × one kernel row), each summed over the samples and positions in order inside one
-/// part. No value depends on how the parts are spread over threads, so results are bit-identical whatever
-/// <see cref="Workers.Degree"/> is.</para>
+/// part; after a max pooling whose windows do not overlap, <c>dL/dW</c> is summed over the windows' winners instead,
+/// each sample's share by its own part, then over the samples in order, one part per filter. No value depends on how
+/// the parts are spread over threads, so results are bit-identical whatever <see cref="Workers.Degree"/> is.</para>
 /// <para><b>Other shapes.</b> Stride 2 and more, maps too small for one vector, and machines without AVX2 take
 /// <see cref="SpatialKernels"/>' per-sample im2col path, on one thread.</para>
 /// </remarks>
@@ -129,9 +130,12 @@ public static class ConvKernels
     }
 
     /// <summary>
-    /// <see cref="SpatialKernels.MaxPoolBackward{T}"/> into <paramref name="dy"/> followed by <see cref="Backward{T, TLayer}"/>,
-    /// with the same results: on the direct path each sample's <paramref name="dy"/> is routed from
-    /// <paramref name="dPooled"/> by the part that then uses it.
+    /// <see cref="SpatialKernels.MaxPoolBackward{T}"/> into <paramref name="dy"/> followed by <see cref="Backward{T, TLayer}"/>:
+    /// on the direct path each sample's <paramref name="dy"/> is routed from <paramref name="dPooled"/> by the part that
+    /// then uses it. <paramref name="dy"/>, <paramref name="dx"/> and <paramref name="dBias"/> are the same bits as the
+    /// separate calls'. When the windows do not overlap and the activation is element-wise, <paramref name="dWeight"/> is
+    /// summed over the windows' winners only (the other positions' <c>dz</c> is zero): the same products in another
+    /// order, so equal to rounding, and the same bits at every <see cref="Workers.Degree"/>.
     /// </summary>
     /// <param name="dx">Input gradient <c>[n, C, H, W]</c>, or empty when no layer before needs it.</param>
     /// <param name="dWeight">Weight gradient <c>[F, C, k, k]</c>, added to.</param>

@@ -580,9 +580,10 @@ internal static unsafe class ConvDirect<T, TV, S, L>
     private static void Winners(int* pos, T* val, int* won, int first, T* grid, int cells)
     {
         int ow = L.OutWidth, i = 0;
-        if (typeof(T) == typeof(float) && Avx512F.IsSupported)
+        if (typeof(T) == typeof(float) && Avx512F.IsSupported && L.OutHeight * ow < 1 << 22)
         {
-            // oy = floor((at + 0.5) / ow) in float: exact, the error of 1/ow times at is far below 0.5 / ow.
+            // oy = floor((at + 0.5) / ow) in float: exact below 2^22 positions, where the error of 1/ow times at stays
+            // below 0.5 / ow.
             Vector512<int> offset = Vector512.Create(first);
             Vector512<float> half = Vector512.Create(0.5f), inverse = Vector512.Create(1f / ow);
             for (; i + 16 <= cells; i += 16)

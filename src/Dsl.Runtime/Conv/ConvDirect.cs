@@ -628,69 +628,30 @@ internal static unsafe class ConvDirect<T, TV, S, L>
             // Four sets of at most 3 (a0-a2, a3-a5, b0-b2, b3-b5), winners dealt round robin: four chains per accumulator.
             for (; i + 4 <= count; i += 4)
             {
-                T* p = xh + pos[i];
-                TV d = S.Broadcast(val[i]);
-                a0 = S.Fma(d, S.Load(p + SparseOffset(0)), a0);
-                if (accumulators > 1) a1 = S.Fma(d, S.Load(p + SparseOffset(1)), a1);
-                if (accumulators > 2) a2 = S.Fma(d, S.Load(p + SparseOffset(2)), a2);
-                p = xh + pos[i + 1];
-                d = S.Broadcast(val[i + 1]);
-                a3 = S.Fma(d, S.Load(p + SparseOffset(0)), a3);
-                if (accumulators > 1) a4 = S.Fma(d, S.Load(p + SparseOffset(1)), a4);
-                if (accumulators > 2) a5 = S.Fma(d, S.Load(p + SparseOffset(2)), a5);
-                p = xh + pos[i + 2];
-                d = S.Broadcast(val[i + 2]);
-                b0 = S.Fma(d, S.Load(p + SparseOffset(0)), b0);
-                if (accumulators > 1) b1 = S.Fma(d, S.Load(p + SparseOffset(1)), b1);
-                if (accumulators > 2) b2 = S.Fma(d, S.Load(p + SparseOffset(2)), b2);
-                p = xh + pos[i + 3];
-                d = S.Broadcast(val[i + 3]);
-                b3 = S.Fma(d, S.Load(p + SparseOffset(0)), b3);
-                if (accumulators > 1) b4 = S.Fma(d, S.Load(p + SparseOffset(1)), b4);
-                if (accumulators > 2) b5 = S.Fma(d, S.Load(p + SparseOffset(2)), b5);
+                AddWinner(xh + pos[i], val[i], 0, ref a0, ref a1, ref a2);
+                AddWinner(xh + pos[i + 1], val[i + 1], 0, ref a3, ref a4, ref a5);
+                AddWinner(xh + pos[i + 2], val[i + 2], 0, ref b0, ref b1, ref b2);
+                AddWinner(xh + pos[i + 3], val[i + 3], 0, ref b3, ref b4, ref b5);
             }
-            for (; i < count; i++)
+            for (; i < count; i++) AddWinner(xh + pos[i], val[i], 0, ref a0, ref a1, ref a2);
+            a0 = S.Add(a0, a3); a1 = S.Add(a1, a4); a2 = S.Add(a2, a5);
+            b0 = S.Add(b0, b3); b1 = S.Add(b1, b4); b2 = S.Add(b2, b5);
+        }
+        else
+        {
+            // Two sets of up to 6 (a, b), even and odd winners.
+            for (; i + 2 <= count; i += 2)
             {
-                T* p = xh + pos[i];
-                TV d = S.Broadcast(val[i]);
-                a0 = S.Fma(d, S.Load(p + SparseOffset(0)), a0);
-                if (accumulators > 1) a1 = S.Fma(d, S.Load(p + SparseOffset(1)), a1);
-                if (accumulators > 2) a2 = S.Fma(d, S.Load(p + SparseOffset(2)), a2);
+                AddWinner(xh + pos[i], val[i], 0, ref a0, ref a1, ref a2);
+                AddWinner(xh + pos[i], val[i], 3, ref a3, ref a4, ref a5);
+                AddWinner(xh + pos[i + 1], val[i + 1], 0, ref b0, ref b1, ref b2);
+                AddWinner(xh + pos[i + 1], val[i + 1], 3, ref b3, ref b4, ref b5);
             }
-            S.Store(dst, S.Add(S.Add(a0, a3), S.Add(b0, b3)));
-            if (accumulators > 1) S.Store(dst + 1 * lanes, S.Add(S.Add(a1, a4), S.Add(b1, b4)));
-            if (accumulators > 2) S.Store(dst + 2 * lanes, S.Add(S.Add(a2, a5), S.Add(b2, b5)));
-            return;
-        }
-        for (; i + 2 <= count; i += 2)
-        {
-            T* p = xh + pos[i];
-            TV d = S.Broadcast(val[i]);
-            a0 = S.Fma(d, S.Load(p + SparseOffset(0)), a0);
-            if (accumulators > 1) a1 = S.Fma(d, S.Load(p + SparseOffset(1)), a1);
-            if (accumulators > 2) a2 = S.Fma(d, S.Load(p + SparseOffset(2)), a2);
-            if (accumulators > 3) a3 = S.Fma(d, S.Load(p + SparseOffset(3)), a3);
-            if (accumulators > 4) a4 = S.Fma(d, S.Load(p + SparseOffset(4)), a4);
-            if (accumulators > 5) a5 = S.Fma(d, S.Load(p + SparseOffset(5)), a5);
-            p = xh + pos[i + 1];
-            d = S.Broadcast(val[i + 1]);
-            b0 = S.Fma(d, S.Load(p + SparseOffset(0)), b0);
-            if (accumulators > 1) b1 = S.Fma(d, S.Load(p + SparseOffset(1)), b1);
-            if (accumulators > 2) b2 = S.Fma(d, S.Load(p + SparseOffset(2)), b2);
-            if (accumulators > 3) b3 = S.Fma(d, S.Load(p + SparseOffset(3)), b3);
-            if (accumulators > 4) b4 = S.Fma(d, S.Load(p + SparseOffset(4)), b4);
-            if (accumulators > 5) b5 = S.Fma(d, S.Load(p + SparseOffset(5)), b5);
-        }
-        if (i < count)
-        {
-            T* p = xh + pos[i];
-            TV d = S.Broadcast(val[i]);
-            a0 = S.Fma(d, S.Load(p + SparseOffset(0)), a0);
-            if (accumulators > 1) a1 = S.Fma(d, S.Load(p + SparseOffset(1)), a1);
-            if (accumulators > 2) a2 = S.Fma(d, S.Load(p + SparseOffset(2)), a2);
-            if (accumulators > 3) a3 = S.Fma(d, S.Load(p + SparseOffset(3)), a3);
-            if (accumulators > 4) a4 = S.Fma(d, S.Load(p + SparseOffset(4)), a4);
-            if (accumulators > 5) a5 = S.Fma(d, S.Load(p + SparseOffset(5)), a5);
+            if (i < count)
+            {
+                AddWinner(xh + pos[i], val[i], 0, ref a0, ref a1, ref a2);
+                AddWinner(xh + pos[i], val[i], 3, ref a3, ref a4, ref a5);
+            }
         }
         S.Store(dst, S.Add(a0, b0));
         if (accumulators > 1) S.Store(dst + 1 * lanes, S.Add(a1, b1));
@@ -698,6 +659,18 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         if (accumulators > 3) S.Store(dst + 3 * lanes, S.Add(a3, b3));
         if (accumulators > 4) S.Store(dst + 4 * lanes, S.Add(a4, b4));
         if (accumulators > 5) S.Store(dst + 5 * lanes, S.Add(a5, b5));
+    }
+
+    /// <summary>Accumulators <paramref name="first"/> .. <paramref name="first"/> + 2 (those below K·V) += d · the window's vectors at p.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddWinner(T* p, T value, int first, ref TV r0, ref TV r1, ref TV r2)
+    {
+        int accumulators = K * SparseVectors;
+        if (accumulators <= first) return;
+        TV d = S.Broadcast(value);
+        r0 = S.Fma(d, S.Load(p + SparseOffset(first)), r0);
+        if (accumulators > first + 1) r1 = S.Fma(d, S.Load(p + SparseOffset(first + 1)), r1);
+        if (accumulators > first + 2) r2 = S.Fma(d, S.Load(p + SparseOffset(first + 2)), r2);
     }
 
     /// <summary>

@@ -673,6 +673,14 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         if (accumulators > first + 2) r2 = S.Fma(d, S.Load(p + SparseOffset(first + 2)), r2);
     }
 
+    /// <summary><c>db[f] +=</c> the samples' partial sums of filter f's <c>dz</c> (kept after their <c>dz</c>), in sample order.</summary>
+    private static void AddBiasGradient(T* db, T* gradient, int samples, int f)
+    {
+        T sum = T.Zero;
+        for (int s = 0; s < samples; s++) sum += gradient[s * ConvGrid<L>.GradientLength + F * ConvGrid<L>.DzStride + f];
+        db[f] += sum;
+    }
+
     /// <summary>
     /// dL/dW and dL/db from the samples' shares (<see cref="SparseShare"/>), one part per filter: each share vector
     /// summed over the samples in order, then each lane added to its weight; dL/db as in <see cref="WeightJob"/>.
@@ -702,9 +710,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
                     Dw[((f * C + c) * K + ky) * K + kx] += sum[l];
                 }
             }
-            T bias = T.Zero;
-            for (int s = 0; s < Samples; s++) bias += Gradient[s * sample + F * ConvGrid<L>.DzStride + f];
-            Db[f] += bias;
+            AddBiasGradient(Db, Gradient, Samples, f);
         }
     }
 
@@ -758,12 +764,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
                 default: Rows<Count1>(f0, c, ky0, acc); break;
             }
             if (c == 0 && ky0 == 0)
-                for (int f = f0; f < Math.Min(F, f0 + FilterBlock); f++)
-                {
-                    T sum = T.Zero;
-                    for (int s = 0; s < Samples; s++) sum += Gradient[s * ConvGrid<L>.GradientLength + F * ConvGrid<L>.DzStride + f];
-                    Db[f] += sum;
-                }
+                for (int f = f0; f < Math.Min(F, f0 + FilterBlock); f++) AddBiasGradient(Db, Gradient, Samples, f);
         }
 
         /// <summary>

@@ -512,7 +512,11 @@ internal static unsafe class ConvDirect<T, TV, S, L>
     private static bool SparseWeights(in SpatialGeometry pool)
         => ConvActivation.IsElementwise(L.Activation) && pool.Stride >= pool.Kernel
            && SparseVectors <= 2 && K * SparseVectors <= 6 && K * SparseVectors * S.Count <= ConvGrid<L>.DzStride
-           && (ConvGrid<L>.GridSize * C + 2 * S.Count) * sizeof(T) + pool.OutHeight * pool.OutWidth * (sizeof(int) + sizeof(T)) <= 65536;
+           && SparseStack(pool) <= 65536;
+
+    /// <summary>Bytes of stack the winners' path takes per sample: the channels-last grid, the winners, the interleaving buffers.</summary>
+    private static int SparseStack(in SpatialGeometry pool)
+        => (ConvGrid<L>.GridSize * C + 2 * S.Count + 2 * 16 * 16) * sizeof(T) + (pool.OutHeight * pool.OutWidth + 16) * (sizeof(int) + sizeof(T));
 
     /// <summary>
     /// One sample's share of dL/dW, from the winners of <paramref name="pool"/> (after its <c>dz</c> grid and dL/dx are
@@ -551,7 +555,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
             for (; q0 + lanes <= gs; q0 += lanes)
             {
                 for (int c = 0; c < C; c++) S.Store(a + c * lanes, S.Load(x + c * gs + q0));
-                for (int half = C / 2; half >= 1; half /= 2)
+                for (int rounds = C; rounds > 1; rounds /= 2) // log2 C rounds
                 {
                     for (int i = 0; i < C / 2; i++)
                     {

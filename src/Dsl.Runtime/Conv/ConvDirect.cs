@@ -314,29 +314,40 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         if (TJ.Value > 1) a1 = ConvActivation.Apply<TV, T, S>(act, S.Load(acc + (6 + v) * lanes));
         if (TJ.Value > 2) a2 = ConvActivation.Apply<TV, T, S>(act, S.Load(acc + (12 + v) * lanes));
         if (TJ.Value > 3) a3 = ConvActivation.Apply<TV, T, S>(act, S.Load(acc + (18 + v) * lanes));
-        int gw = Gw, stride = p.OutStride;
-        int first = Math.Max(q / gw, p.Row0), lastRow = Math.Min((q + lanes - 1) / gw, p.Row0 + p.Rows - 1);
-        for (int r = first; r <= lastRow; r++)
+        int gw = Gw, stride = p.OutStride, cols = p.Cols;
+        T* o = p.Out + j0 * stride;
+        if (cols == gw)
         {
-            int col = q - r * gw - p.Col0; // output column of lane 0 (negative: lane 0 lies before this row's outputs)
-            T* o = p.Out + j0 * stride + (r - p.Row0) * p.Cols + col;
-            if (col >= 0 && col + lanes <= p.Cols)
-            {
-                S.Store(o, a0);
-                if (TJ.Value > 1) S.Store(o + stride, a1);
-                if (TJ.Value > 2) S.Store(o + 2 * stride, a2);
-                if (TJ.Value > 3) S.Store(o + 3 * stride, a3);
-            }
-            else if (col < p.Cols && col + lanes > 0)
-            {
-                TV c = S.Add(S.Indices, S.Broadcast(T.CreateTruncating(col)));
-                TV mask = S.And(S.GreaterThanOrEqual(c, S.Zero), S.LessThan(c, S.Broadcast(T.CreateTruncating(p.Cols))));
-                S.MaskStore(o, mask, a0);
-                if (TJ.Value > 1) S.MaskStore(o + stride, mask, a1);
-                if (TJ.Value > 2) S.MaskStore(o + 2 * stride, mask, a2);
-                if (TJ.Value > 3) S.MaskStore(o + 3 * stride, mask, a3);
-            }
+            // The output's rows are the grid's rows from Row0 on (no column left out): one store per channel.
+            o += q - p.Row0 * gw;
+            S.Store(o, a0);
+            if (TJ.Value > 1) S.Store(o + stride, a1);
+            if (TJ.Value > 2) S.Store(o + 2 * stride, a2);
+            if (TJ.Value > 3) S.Store(o + 3 * stride, a3);
+            return;
         }
+        // Every row the vector can touch gets a masked store, without branches (which rows, and where a row's outputs
+        // start within the vector, change from one vector to the next): the mask keeps the lanes of the row's
+        // outputs, and is empty for a row past the output (masked-off lanes are not written, wherever they point).
+        int r = q / gw, col = q - r * gw - p.Col0; // first row touched; output column of lane 0 in it (may be negative)
+        o += (r - p.Row0) * cols + col;
+        TV c = S.Add(S.Indices, S.Broadcast(T.CreateTruncating(col)));
+        TV limit = S.Broadcast(T.CreateTruncating(cols)), step = S.Broadcast(T.CreateTruncating(gw));
+        for (int k = 0; k < RowsPerVector; k++, o += cols - gw, c = S.Subtract(c, step))
+        {
+            TV mask = S.And(S.GreaterThanOrEqual(c, S.Zero), S.LessThan(c, limit));
+            S.MaskStore(o, mask, a0);
+            if (TJ.Value > 1) S.MaskStore(o + stride, mask, a1);
+            if (TJ.Value > 2) S.MaskStore(o + 2 * stride, mask, a2);
+            if (TJ.Value > 3) S.MaskStore(o + 3 * stride, mask, a3);
+        }
+    }
+
+    /// <summary>Grid rows one vector of positions can touch: <c>floor((gridW - 1 + lanes - 1) / gridW) + 1</c>.</summary>
+    private static int RowsPerVector
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (Gw + S.Count - 2) / Gw + 1;
     }
 
     /// <summary>Which activation <see cref="Run{TAct}"/> applies, as a constant of the type it is compiled for.</summary>

@@ -306,40 +306,36 @@ internal static unsafe class ConvDirect<T, TV, S, L>
     /// Applies the activation to the sums of vector <paramref name="v"/> (starting at grid position <paramref name="q"/>)
     /// of channels <c>j0 ..</c> (<typeparamref name="TJ"/> of them) and stores each lane into its output row.
     /// </summary>
+    /// <remarks>
+    /// One channel at a time, activation then stores: with all the channels' activations first, the JIT ran out of
+    /// vector registers and kept the activation's constants on the stack (the seed network's second layer ran 15%
+    /// slower). Where the output is the grid's rows from Row0 on (no column left out), one store per channel. Otherwise
+    /// every row the vector can touch gets a masked store, without branches (which rows, and where a row's outputs start
+    /// within the vector, change from one vector to the next): the mask keeps the lanes of the row's outputs and is
+    /// empty for a row past the output (masked-off lanes are not written, wherever they point).
+    /// </remarks>
     private static void StoreColumn<TJ, TAct>(in Pass p, int j0, int q, T* acc, int v) where TJ : IConvCount where TAct : IActivationChoice
     {
         Act act = TAct.Activation;
-        int lanes = S.Count;
-        TV a0 = ConvActivation.Apply<TV, T, S>(act, S.Load(acc + v * lanes)), a1 = default, a2 = default, a3 = default;
-        if (TJ.Value > 1) a1 = ConvActivation.Apply<TV, T, S>(act, S.Load(acc + (6 + v) * lanes));
-        if (TJ.Value > 2) a2 = ConvActivation.Apply<TV, T, S>(act, S.Load(acc + (12 + v) * lanes));
-        if (TJ.Value > 3) a3 = ConvActivation.Apply<TV, T, S>(act, S.Load(acc + (18 + v) * lanes));
-        int gw = Gw, stride = p.OutStride, cols = p.Cols;
+        int lanes = S.Count, gw = Gw, stride = p.OutStride, cols = p.Cols;
         T* o = p.Out + j0 * stride;
         if (cols == gw)
         {
-            // The output's rows are the grid's rows from Row0 on (no column left out): one store per channel.
             o += q - p.Row0 * gw;
-            S.Store(o, a0);
-            if (TJ.Value > 1) S.Store(o + stride, a1);
-            if (TJ.Value > 2) S.Store(o + 2 * stride, a2);
-            if (TJ.Value > 3) S.Store(o + 3 * stride, a3);
+            for (int j = 0; j < TJ.Value; j++) S.Store(o + j * stride, ConvActivation.Apply<TV, T, S>(act, S.Load(acc + (6 * j + v) * lanes)));
             return;
         }
-        // Every row the vector can touch gets a masked store, without branches (which rows, and where a row's outputs
-        // start within the vector, change from one vector to the next): the mask keeps the lanes of the row's
-        // outputs, and is empty for a row past the output (masked-off lanes are not written, wherever they point).
         int r = q / gw, col = q - r * gw - p.Col0; // first row touched; output column of lane 0 in it (may be negative)
         o += (r - p.Row0) * cols + col;
         TV c = S.Add(S.Indices, S.Broadcast(T.CreateTruncating(col)));
         TV limit = S.Broadcast(T.CreateTruncating(cols)), step = S.Broadcast(T.CreateTruncating(gw));
-        for (int k = 0; k < RowsPerVector; k++, o += cols - gw, c = S.Subtract(c, step))
+        for (int j = 0; j < TJ.Value; j++)
         {
-            TV mask = S.And(S.GreaterThanOrEqual(c, S.Zero), S.LessThan(c, limit));
-            S.MaskStore(o, mask, a0);
-            if (TJ.Value > 1) S.MaskStore(o + stride, mask, a1);
-            if (TJ.Value > 2) S.MaskStore(o + 2 * stride, mask, a2);
-            if (TJ.Value > 3) S.MaskStore(o + 3 * stride, mask, a3);
+            TV a = ConvActivation.Apply<TV, T, S>(act, S.Load(acc + (6 * j + v) * lanes));
+            T* row = o + j * stride;
+            TV column = c;
+            for (int k = 0; k < RowsPerVector; k++, row += cols - gw, column = S.Subtract(column, step))
+                S.MaskStore(row, S.And(S.GreaterThanOrEqual(column, S.Zero), S.LessThan(column, limit)), a);
         }
     }
 

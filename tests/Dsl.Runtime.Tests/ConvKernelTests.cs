@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using System.Numerics;
 using System.Runtime.Intrinsics;
@@ -128,6 +129,50 @@ public class ConvKernelTests
     [Fact] public void MapBetweenTheVectorWidths() => CheckBoth<BetweenVectorWidths>(direct: true);
     [Fact] public void StrideTwoTakesIm2Col() => CheckBoth<StrideTwo>(direct: false);
     [Fact] public void MapSmallerThanAVectorTakesIm2Col() => CheckBoth<TinyMap>(direct: false);
+
+    /// <summary>
+    /// The direct kernels give every row a vector of positions can touch a masked store, even a row past the output:
+    /// y and dx written into slices of larger arrays must come out the same bits as in arrays of their own size, with
+    /// nothing around them written (2 rows a vector, 3, padding, the 256-bit kernels, double).
+    /// </summary>
+    [Fact]
+    public void StoresStayInsideTheOutput()
+    {
+        StaysInside<float, SeedL1>();
+        StaysInside<float, SeedL4>();
+        StaysInside<float, SameFive>();
+        StaysInside<float, BetweenVectorWidths>();
+        StaysInside<double, SeedL2>();
+        StaysInside<double, SameOddFiveFilters>();
+    }
+
+    private static void StaysInside<T, L>() where T : unmanaged, IFloatingPointIeee754<T> where L : IConvLayer
+    {
+        const int n = 3, margin = 40;
+        var random = new Random(5);
+        int inSize = L.InChannels * L.InHeight * L.InWidth, outSize = L.OutChannels * L.OutHeight * L.OutWidth;
+        int weights = L.OutChannels * L.InChannels * L.Kernel * L.Kernel;
+        T[] x = Random<T>(random, n * inSize), w = Random<T>(random, weights), b = Random<T>(random, L.OutChannels), dy = Random<T>(random, n * outSize);
+        var workspace = new T[ConvKernels.WorkspaceLength<T, L>(n, training: true)];
+        T[] y = new T[n * outSize], dx = new T[n * inSize];
+        ConvKernels.Forward<T, L>(y, x, w, b, n, workspace);
+        ConvKernels.Backward<T, L>(dx, new T[weights], new T[L.OutChannels], (T[])dy.Clone(), x, y, w, n, workspace);
+
+        T sentinel = T.CreateTruncating(1234.5);
+        T[] bigY = Enumerable.Repeat(sentinel, n * outSize + 2 * margin).ToArray(), bigDx = Enumerable.Repeat(sentinel, n * inSize + 2 * margin).ToArray();
+        Span<T> y2 = bigY.AsSpan(margin, n * outSize), dx2 = bigDx.AsSpan(margin, n * inSize);
+        ConvKernels.Forward<T, L>(y2, x, w, b, n, workspace);
+        ConvKernels.Backward<T, L>(dx2, new T[weights], new T[L.OutChannels], (T[])dy.Clone(), x, y2, w, n, workspace);
+        Assert.Equal(y, y2.ToArray());
+        Assert.Equal(dx, dx2.ToArray());
+        for (int i = 0; i < margin; i++)
+        {
+            Assert.Equal(sentinel, bigY[i]);
+            Assert.Equal(sentinel, bigY[^(i + 1)]);
+            Assert.Equal(sentinel, bigDx[i]);
+            Assert.Equal(sentinel, bigDx[^(i + 1)]);
+        }
+    }
 
     private static void CheckBoth<L>(bool direct) where L : IConvLayer
     {

@@ -75,6 +75,12 @@ internal static unsafe class ConvDirect<T, TV, S, L>
                 Workers.Run(ref reduce, F);
                 return;
             }
+            if (DenseShares)
+            {
+                var reduce = new DenseReduceJob { Dw = pdw, Db = pdb, Gradient = dz, Samples = n };
+                Workers.Run(ref reduce, F);
+                return;
+            }
             int rows = WeightJob.RowsPerPartFor(Workers.Degree);
             var weights = new WeightJob { Dw = pdw, Db = pdb, X = px, Padded = pws, Gradient = dz, Samples = n, RowsPerPart = rows };
             Workers.Run(ref weights, WeightJob.Tasks(rows));
@@ -472,8 +478,9 @@ internal static unsafe class ConvDirect<T, TV, S, L>
                 dz[F * dzStride + f] = S.Sum(sum);
             }
             if (Dx != null) InputGradient(s, dz);
-            if (Sparse)
-                SparseShare(dz, Argmax + s * Pool.OutSize, X + s * (ConvGrid<L>.Padded ? ConvGrid<L>.PaddedLength : ConvGrid<L>.InSize), Pool);
+            T* x = X + s * (ConvGrid<L>.Padded ? ConvGrid<L>.PaddedLength : ConvGrid<L>.InSize);
+            if (Sparse) SparseShare(dz, Argmax + s * Pool.OutSize, x, Pool);
+            else if (DenseShares) WeightJob.Share(dz, x);
         }
 
         /// <summary>dL/dx of sample <paramref name="s"/> from its <c>dz</c> on the grid (<paramref name="dz"/>).</summary>
@@ -725,6 +732,55 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         }
     }
 
+    // ---- dL/dW one sample at a time --------------------------------------------------------------------------------
+    //
+    // Without pooling's winners, dL/dW multiplies every position. WeightJob does it by blocks of weights, each going
+    // over every sample's dz and input: for the seed network's first layer (4 filters, one channel, 5 x 5) that is
+    // 5 parts, each reading all 100 samples' 12 KB of dz from the outer caches, and inside a training step, where
+    // those have been evicted, it ran 3 times slower than alone. With dense shares, PrepareJob computes each sample's
+    // share of dL/dW (every weight's sum over the positions, then over its vector's lanes) right after writing the
+    // sample's dz, which is still in the first-level cache; DenseReduceJob then adds the shares in sample order.
+
+    /// <summary>
+    /// Whether dL/dW is summed one sample at a time (<see cref="WeightJob.Share"/>): the output span is at least 8
+    /// vectors (so the lane sum of each weight's accumulator is a small part of its multiply-adds), a filter block's
+    /// shares fit in 16 KB of stack, and each filter's shares fit over its <c>dz</c> region.
+    /// </summary>
+    private static bool DenseShares
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ConvGrid<L>.OutputSpan >= 8 * S.Count && C * K * K <= ConvGrid<L>.DzStride
+               && WeightJob.FilterBlock * C * K * K * sizeof(T) <= 16384;
+    }
+
+    /// <summary>
+    /// dL/dW and dL/db from the samples' dense shares (<see cref="WeightJob.Share"/>), one part per filter: each weight's
+    /// shares added in sample order; dL/db as in <see cref="WeightJob"/>.
+    /// </summary>
+    private struct DenseReduceJob : IParallelPart
+    {
+        public T* Dw, Db, Gradient;
+        public int Samples;
+
+        [SkipLocalsInit]
+        public readonly void Execute(int f)
+        {
+            int lanes = S.Count, weights = C * K * K;
+            nint sample = ConvGrid<L>.GradientLength;
+            T* share = Gradient + f * ConvGrid<L>.DzStride, dw = Dw + f * weights;
+            T* sum = stackalloc T[lanes];
+            for (int i = 0; i < weights; i += lanes)
+            {
+                TV total = S.Zero;
+                T* p = share + i;
+                for (int s = 0; s < Samples; s++, p += sample) total = S.Add(total, S.Load(p));
+                S.Store(sum, total);
+                for (int l = 0; l < lanes && i + l < weights; l++) dw[i + l] += sum[l];
+            }
+            AddBiasGradient(Db, Gradient, Samples, f);
+        }
+    }
+
     /// <summary>
     /// dL/dW and dL/db, one part per block of filters (8, or 4 for kernels 4 and 5 wide) × one input channel × one
     /// kernel row, or × all kernel rows when there are enough such blocks to keep the cores busy (then each chunk of
@@ -738,7 +794,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
 
         /// <summary>Kernels 4 and 5 wide take blocks of 4 filters × 5 columns; the others 8 filters × 3 columns.</summary>
         private static bool Wide { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => K == 4 || K == 5; }
-        private static int FilterBlock { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Wide ? 4 : 8; }
+        public static int FilterBlock { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Wide ? 4 : 8; }
         private static int ColumnBlock { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => Wide ? 5 : 3; }
         private static int FilterBlocks { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (F + FilterBlock - 1) / FilterBlock; }
         private static int ColumnBlocks { [MethodImpl(MethodImplOptions.AggressiveInlining)] get => (K + ColumnBlock - 1) / ColumnBlock; }
@@ -799,20 +855,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
                 int count = Math.Min(Chunk, Samples - s);
                 T* dz = dz0 + s * (nint)ConvGrid<L>.GradientLength;
                 T* x = x0 + s * xStride;
-                for (int r = 0; r < RowsPerPart; r++)
-                    for (int kc = 0; kc < ColumnBlocks; kc++)
-                    {
-                        T* block = acc + (r * ColumnBlocks + kc) * 40 * lanes;
-                        T* xr = x + (ky0 + r) * Gw + kc * ColumnBlock;
-                        switch (Math.Min(ColumnBlock, K - kc * ColumnBlock))
-                        {
-                            case 5: Accumulate<TJ, Count5>(dz, xr, xStride, count, block); break;
-                            case 4: Accumulate<TJ, Count4>(dz, xr, xStride, count, block); break;
-                            case 3: Accumulate<TJ, Count3>(dz, xr, xStride, count, block); break;
-                            case 2: Accumulate<TJ, Count2>(dz, xr, xStride, count, block); break;
-                            default: Accumulate<TJ, Count1>(dz, xr, xStride, count, block); break;
-                        }
-                    }
+                for (int r = 0; r < RowsPerPart; r++) Row<TJ>(dz, x + (ky0 + r) * Gw, xStride, count, acc + r * ColumnBlocks * 40 * lanes);
             }
             int filter = C * K * K;
             for (int r = 0; r < RowsPerPart; r++)
@@ -824,6 +867,74 @@ internal static unsafe class ConvDirect<T, TV, S, L>
                     for (int j = 0; j < TJ.Value; j++)
                         for (int k = 0; k < columns; k++) dw[j * filter + k] += S.Sum(S.Load(block + (j * 5 + k) * lanes));
                 }
+        }
+
+        /// <summary>One kernel row (the input's row at <paramref name="x"/>), every column block: <see cref="Accumulate{TJ, TK}"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Row<TJ>(T* dz, T* x, nint xStride, int samples, T* acc) where TJ : IConvCount
+        {
+            for (int kc = 0; kc < ColumnBlocks; kc++)
+            {
+                T* block = acc + kc * 40 * S.Count;
+                T* xr = x + kc * ColumnBlock;
+                switch (Math.Min(ColumnBlock, K - kc * ColumnBlock))
+                {
+                    case 5: Accumulate<TJ, Count5>(dz, xr, xStride, samples, block); break;
+                    case 4: Accumulate<TJ, Count4>(dz, xr, xStride, samples, block); break;
+                    case 3: Accumulate<TJ, Count3>(dz, xr, xStride, samples, block); break;
+                    case 2: Accumulate<TJ, Count2>(dz, xr, xStride, samples, block); break;
+                    default: Accumulate<TJ, Count1>(dz, xr, xStride, samples, block); break;
+                }
+            }
+        }
+
+        /// <summary>
+        /// One sample's share of dL/dW (see <see cref="DenseShares"/>), from its <c>dz</c> grid and its input
+        /// <paramref name="x"/> (the bordered copy when the layer pads): weight <c>[f, c, ky, kx]</c>'s vector of
+        /// <c>Σ_q dz[f, q] · x[c, q + ky·gridW + kx]</c> over the output span, then summed across its lanes, written at
+        /// <c>(c·K + ky)·K + kx</c> over the start of filter f's <c>dz</c> region once its filter block is done.
+        /// </summary>
+        [SkipLocalsInit]
+        public static void Share(T* dz, T* x)
+        {
+            for (int f0 = 0; f0 < F; f0 += FilterBlock)
+                switch (Math.Min(FilterBlock, F - f0))
+                {
+                    case 8: ShareBlock<Count8>(dz, x, f0); break;
+                    case 7: ShareBlock<Count7>(dz, x, f0); break;
+                    case 6: ShareBlock<Count6>(dz, x, f0); break;
+                    case 5: ShareBlock<Count5>(dz, x, f0); break;
+                    case 4: ShareBlock<Count4>(dz, x, f0); break;
+                    case 3: ShareBlock<Count3>(dz, x, f0); break;
+                    case 2: ShareBlock<Count2>(dz, x, f0); break;
+                    default: ShareBlock<Count1>(dz, x, f0); break;
+                }
+        }
+
+        /// <summary>Filters <c>f0 ..</c> (<typeparamref name="TJ"/> of them) of <see cref="Share"/>.</summary>
+        private static void ShareBlock<TJ>(T* dz, T* x, int f0) where TJ : IConvCount
+        {
+            int lanes = S.Count, weights = C * K * K, size = ColumnBlocks * 40 * lanes;
+            T* acc = stackalloc T[size];
+            T* shares = stackalloc T[TJ.Value * weights];
+            T* dz0 = dz + f0 * ConvGrid<L>.DzStride + ConvGrid<L>.Margin;
+            for (int c = 0; c < C; c++)
+                for (int ky = 0; ky < K; ky++)
+                {
+                    new Span<T>(acc, size).Clear();
+                    Row<TJ>(dz0, x + c * ConvGrid<L>.GridSize + ky * Gw, 0, 1, acc);
+                    for (int kc = 0; kc < ColumnBlocks; kc++)
+                    {
+                        T* block = acc + kc * 40 * lanes;
+                        int columns = Math.Min(ColumnBlock, K - kc * ColumnBlock);
+                        for (int j = 0; j < TJ.Value; j++)
+                            for (int k = 0; k < columns; k++)
+                                shares[j * weights + (c * K + ky) * K + kc * ColumnBlock + k] = S.Sum(S.Load(block + (j * 5 + k) * lanes));
+                    }
+                }
+            // The block's dz is no longer read: its filters' regions now hold their shares.
+            for (int j = 0; j < TJ.Value; j++)
+                new Span<T>(shares + j * weights, weights).CopyTo(new Span<T>(dz + (f0 + j) * ConvGrid<L>.DzStride, weights));
         }
 
         /// <summary>

@@ -894,7 +894,6 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         /// <c>Σ_q dz[f, q] · x[c, q + ky·gridW + kx]</c> over the output span, then summed across its lanes, written at
         /// <c>(c·K + ky)·K + kx</c> over the start of filter f's <c>dz</c> region once its filter block is done.
         /// </summary>
-        [SkipLocalsInit]
         public static void Share(T* dz, T* x)
         {
             for (int f0 = 0; f0 < F; f0 += FilterBlock)
@@ -912,6 +911,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         }
 
         /// <summary>Filters <c>f0 ..</c> (<typeparamref name="TJ"/> of them) of <see cref="Share"/>.</summary>
+        [SkipLocalsInit]
         private static void ShareBlock<TJ>(T* dz, T* x, int f0) where TJ : IConvCount
         {
             int lanes = S.Count, weights = C * K * K, size = ColumnBlocks * 40 * lanes;
@@ -921,7 +921,7 @@ internal static unsafe class ConvDirect<T, TV, S, L>
             for (int c = 0; c < C; c++)
                 for (int ky = 0; ky < K; ky++)
                 {
-                    new Span<T>(acc, size).Clear();
+                    for (int kc = 0; kc < ColumnBlocks; kc++) new Span<T>(acc + kc * 40 * lanes, TJ.Value * 5 * lanes).Clear(); // the accumulators Row uses
                     Row<TJ>(dz0, x + c * ConvGrid<L>.GridSize + ky * Gw, 0, 1, acc);
                     for (int kc = 0; kc < ColumnBlocks; kc++)
                     {

@@ -691,6 +691,15 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         if (accumulators > first + 2) r2 = S.Fma(d, S.Load(p + SparseOffset(first + 2)), r2);
     }
 
+    /// <summary>The vector at <paramref name="p"/> in each sample's gradient region, added in sample order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TV SumOverSamples(T* p, int samples)
+    {
+        TV total = S.Zero;
+        for (int s = 0; s < samples; s++, p += ConvGrid<L>.GradientLength) total = S.Add(total, S.Load(p));
+        return total;
+    }
+
     /// <summary><c>db[f] +=</c> the samples' partial sums of filter f's <c>dz</c> (kept after their <c>dz</c>), in sample order.</summary>
     private static void AddBiasGradient(T* db, T* gradient, int samples, int f)
     {
@@ -712,15 +721,11 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         public readonly void Execute(int f)
         {
             int lanes = S.Count, vectors = SparseVectors, row = K * C;
-            nint sample = ConvGrid<L>.GradientLength;
             T* share = Gradient + f * ConvGrid<L>.DzStride;
             T* sum = stackalloc T[lanes];
             for (int j = 0; j < K * vectors; j++)
             {
-                TV total = S.Zero;
-                T* p = share + j * lanes;
-                for (int s = 0; s < Samples; s++, p += sample) total = S.Add(total, S.Load(p));
-                S.Store(sum, total);
+                S.Store(sum, SumOverSamples(share + j * lanes, Samples));
                 int ky = j / vectors, t0 = j % vectors * lanes;
                 for (int l = 0; l < lanes && t0 + l < row; l++)
                 {
@@ -766,15 +771,11 @@ internal static unsafe class ConvDirect<T, TV, S, L>
         public readonly void Execute(int f)
         {
             int lanes = S.Count, weights = C * K * K;
-            nint sample = ConvGrid<L>.GradientLength;
             T* share = Gradient + f * ConvGrid<L>.DzStride, dw = Dw + f * weights;
             T* sum = stackalloc T[lanes];
             for (int i = 0; i < weights; i += lanes)
             {
-                TV total = S.Zero;
-                T* p = share + i;
-                for (int s = 0; s < Samples; s++, p += sample) total = S.Add(total, S.Load(p));
-                S.Store(sum, total);
+                S.Store(sum, SumOverSamples(share + i, Samples));
                 for (int l = 0; l < lanes && i + l < weights; l++) dw[i + l] += sum[l];
             }
             AddBiasGradient(Db, Gradient, Samples, f);

@@ -154,17 +154,19 @@ public static unsafe class Gemm
 
     /// <summary>
     /// Parameter gradients of a Dense layer, accumulated: <c>dw[o, i] += sum_s dz[s, o] x[s, i]</c> and
-    /// <c>db[o] += sum_s dz[s, o]</c>, samples in order.
+    /// <c>db[o] += sum_s dz[s, o]</c>, samples in order (or written: see <paramref name="accumulate"/>).
     /// </summary>
-    /// <param name="dw">Weight gradient <c>[outSize, inSize]</c>, added to.</param>
-    /// <param name="db">Bias gradient <c>[outSize]</c>, added to.</param>
+    /// <param name="dw">Weight gradient <c>[outSize, inSize]</c>, added to or overwritten.</param>
+    /// <param name="db">Bias gradient <c>[outSize]</c>, added to or overwritten.</param>
     /// <param name="dz">Gradient with respect to the pre-activations, <c>[n, outSize]</c>.</param>
     /// <param name="x">The layer's input <c>[n, inSize]</c>.</param>
     /// <param name="n">Samples.</param>
     /// <param name="inSize">Inputs per sample.</param>
     /// <param name="outSize">Outputs per sample.</param>
+    /// <param name="accumulate">Whether the gradients are added to <paramref name="dw"/> and <paramref name="db"/> (the
+    /// default), or written over them: the same bits as adding to buffers of zeros, without clearing them first.</param>
     /// <exception cref="ArgumentException">A size below its minimum or a span shorter than the sizes need.</exception>
-    public static void DenseWeightGradient<T>(Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, int n, int inSize, int outSize)
+    public static void DenseWeightGradient<T>(Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, int n, int inSize, int outSize, bool accumulate = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckSizes(n, inSize, outSize);
@@ -172,19 +174,27 @@ public static unsafe class Gemm
         CheckLength(db.Length, outSize, nameof(db), "outSize");
         CheckLength(dz.Length, (long)n * outSize, nameof(dz), "n x outSize");
         CheckLength(x.Length, (long)n * inSize, nameof(x), "n x inSize");
-        DenseWeightGradientAt(BestWidth, dw, db, dz, x, n, inSize, outSize);
+        DenseWeightGradientAt(BestWidth, dw, db, dz, x, n, inSize, outSize, accumulate);
     }
 
-    /// <summary><see cref="DenseWeightGradient{T}(Span{T}, Span{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, int, int, int)"/> at a given vector width, unchecked.</summary>
-    internal static void DenseWeightGradientAt<T>(int width, Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, int n, int inSize, int outSize)
+    /// <summary><see cref="DenseWeightGradient{T}(Span{T}, Span{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, int, int, int, bool)"/> at a given vector width, unchecked.</summary>
+    internal static void DenseWeightGradientAt<T>(int width, Span<T> dw, Span<T> db, ReadOnlySpan<T> dz, ReadOnlySpan<T> x, int n, int inSize, int outSize, bool accumulate = true)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (n == 0) return;
+        if (n == 0)
+        {
+            if (!accumulate)
+            {
+                dw.Slice(0, outSize * inSize).Clear();
+                db.Slice(0, outSize).Clear();
+            }
+            return;
+        }
         fixed (T* pdw = dw, pdb = db, pdz = dz, px = x)
         {
-            if (width == 512) WeightGradient<Vector512<T>, T, Simd512<T>>(pdw, pdb, pdz, px, n, inSize, outSize);
-            else if (width == 256) WeightGradient<Vector256<T>, T, Simd256<T>>(pdw, pdb, pdz, px, n, inSize, outSize);
-            else WeightGradient<Vector128<T>, T, Simd128<T>>(pdw, pdb, pdz, px, n, inSize, outSize);
+            if (width == 512) WeightGradient<Vector512<T>, T, Simd512<T>>(pdw, pdb, pdz, px, n, inSize, outSize, accumulate);
+            else if (width == 256) WeightGradient<Vector256<T>, T, Simd256<T>>(pdw, pdb, pdz, px, n, inSize, outSize, accumulate);
+            else WeightGradient<Vector128<T>, T, Simd128<T>>(pdw, pdb, pdz, px, n, inSize, outSize, accumulate);
         }
     }
 
@@ -441,7 +451,7 @@ public static unsafe class Gemm
         Workers.Run(ref job, job.Parts);
     }
 
-    internal static void WeightGradient<TV, T, S>(T* dw, T* db, T* dz, T* x, int n, int inSize, int outSize)
+    internal static void WeightGradient<TV, T, S>(T* dw, T* db, T* dz, T* x, int n, int inSize, int outSize, bool accumulate = true)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         int unitTiles = (outSize + 3) / 4;
@@ -451,14 +461,14 @@ public static unsafe class Gemm
         {
             // Enough units to give every thread several parts: split the rows of dw (units), as the forward product and
             // the optimizers split the weight, so each core updates the rows it computed (and packs their dz columns).
-            var rows = new WeightGradientRowsJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
+            var rows = new WeightGradientRowsJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize, Accumulate = accumulate };
             rows.TilesPerPart = (unitTiles + rowParts - 1) / rowParts;
             Workers.Run(ref rows, (unitTiles + rows.TilesPerPart - 1) / rows.TilesPerPart);
             return;
         }
         // Every column part reads all units, so the caller packs dz once for all of them.
         if (packed != null) PackColumns(packed, dz, n, outSize, 0, outSize);
-        var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize };
+        var job = new WeightGradientJob<TV, T, S> { Dw = dw, Db = db, Dz = dz, X = x, Packed = packed, N = n, In = inSize, Out = outSize, Accumulate = accumulate };
         (job.Panels, job.Parts) = ColumnParts(S.Count, n, inSize, outSize);
         Workers.Run(ref job, job.Parts + 1); // the extra part adds the bias gradient
     }
@@ -574,16 +584,17 @@ public static unsafe class Gemm
     {
         public T* Dw, Db, Dz, X, Packed;
         public int N, In, Out, Panels, Parts;
+        public bool Accumulate;
 
         public readonly void Execute(int part)
         {
             if (part == Parts)
             {
-                BiasGradient(Db, Dz, N, Out, 0, Out);
+                BiasGradient(Db, Dz, N, Out, 0, Out, Accumulate);
                 return;
             }
             (int i, int i1) = ColumnRange(part, Parts, Panels, 4 * S.Count, In);
-            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, 0, Out, i, i1);
+            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, 0, Out, i, i1, Accumulate);
         }
     }
 
@@ -597,19 +608,21 @@ public static unsafe class Gemm
     {
         public T* Dw, Db, Dz, X, Packed;
         public int N, In, Out, TilesPerPart;
+        public bool Accumulate;
 
         public readonly void Execute(int part)
         {
             int o0 = part * TilesPerPart * 4, o1 = Math.Min(Out, o0 + TilesPerPart * 4);
-            BiasGradient(Db, Dz, N, Out, o0, o1);
+            BiasGradient(Db, Dz, N, Out, o0, o1, Accumulate);
             if (Packed != null) PackColumns(Packed, Dz, N, Out, o0, o1);
-            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, o0, o1, 0, In);
+            WeightGradientBlock<TV, T, S>(Dw, Dz, X, Packed, N, In, Out, o0, o1, 0, In, Accumulate);
         }
     }
 
-    /// <summary><c>db[o] += dz[s, o]</c> for the units <c>[o0, o1)</c>, samples in order.</summary>
-    private static void BiasGradient<T>(T* db, T* dz, int n, int outSize, int o0, int o1) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary><c>db[o] += dz[s, o]</c> for the units <c>[o0, o1)</c>, samples in order, from zero unless <paramref name="accumulate"/>.</summary>
+    private static void BiasGradient<T>(T* db, T* dz, int n, int outSize, int o0, int o1, bool accumulate) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (!accumulate) new Span<T>(db + o0, o1 - o0).Clear();
         for (int s = 0; s < n; s++)
         {
             T* row = dz + (long)s * outSize;
@@ -623,9 +636,10 @@ public static unsafe class Gemm
     /// reduction runs over samples in blocks of <see cref="DepthBlock"/>, whose input panel stays in L1 while every
     /// 4-unit tile passes; columns past the last whole panel run as single vectors, then in scalar code. The tiles
     /// broadcast <c>dz[s, o]</c> from <paramref name="packed"/> (<c>[outSize, n]</c>, this block's units packed) if
-    /// not null, else from dz itself: the same values in the same order, so the same bits.
+    /// not null, else from dz itself: the same values in the same order, so the same bits. Unless
+    /// <paramref name="accumulate"/>, the sums start from zero instead of from <paramref name="dw"/>.
     /// </summary>
-    private static void WeightGradientBlock<TV, T, S>(T* dw, T* dz, T* x, T* packed, int n, int inSize, int outSize, int o0, int o1, int i, int i1)
+    private static void WeightGradientBlock<TV, T, S>(T* dw, T* dz, T* x, T* packed, int n, int inSize, int outSize, int o0, int o1, int i, int i1, bool accumulate)
         where TV : struct where T : unmanaged, IFloatingPointIeee754<T> where S : ISimd<TV, T>
     {
         int count = S.Count;
@@ -635,15 +649,15 @@ public static unsafe class Gemm
         for (; i + 4 * count <= i1; i += 4 * count)
             for (int s0 = 0; s0 < n; s0 += DepthBlock)
                 for (int o = o0; o < o1; o += 4)
-                    BroadcastTile4x4<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: true);
+                    BroadcastTile4x4<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: accumulate || s0 > 0);
         for (; i + count <= i1; i += count)
             for (int s0 = 0; s0 < n; s0 += DepthBlock)
                 for (int o = o0; o < o1; o += 4)
-                    BroadcastTile4x1<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: true);
+                    BroadcastTile4x1<TV, T, S>(dw, from + (long)s0 * aCol, x + (long)s0 * inSize, o, i, outSize, inSize, Math.Min(DepthBlock, n - s0), inSize, aRow, aCol, accumulate: accumulate || s0 > 0);
         for (; i < i1; i++)
             for (int o = o0; o < o1; o++)
             {
-                T a = dw[(long)o * inSize + i];
+                T a = accumulate ? dw[(long)o * inSize + i] : T.Zero;
                 for (int s = 0; s < n; s++) a = T.FusedMultiplyAdd(dz[(long)s * outSize + o], x[(long)s * inSize + i], a);
                 dw[(long)o * inSize + i] = a;
             }

@@ -249,6 +249,46 @@ public class GemmTests
         finally { Workers.Degree = saved; }
     }
 
+    /// <summary>
+    /// With <c>accumulate: false</c> the weight and bias gradients are written, not added to: buffers full of NaN come
+    /// out bit for bit as buffers of zeros do when added to (the generated <c>TrainStep</c> relies on it to skip
+    /// clearing its gradients), at every width and degree, on the row split, the column split, the packed and in-place
+    /// paths, two sample blocks, and columns past the last whole panel.
+    /// </summary>
+    [Theory]
+    [InlineData(200, 48, 130)]  // rows split, packed, two sample blocks
+    [InlineData(100, 784, 128)] // W2's first layer
+    [InlineData(64, 129, 10)]   // few units: split by columns, a scalar column
+    [InlineData(5, 70, 300)]    // fewer than 8 samples: dz read in place
+    [InlineData(3, 5, 2)]       // one part, scalar columns only
+    public void WeightGradientWithoutAccumulateWritesWhatAddingToZerosGives(int n, int inSize, int outSize)
+    {
+        float[] dz = new float[n * outSize], x = new float[n * inSize];
+        Fill(dz, 41, 1); Fill(x, 42, 1);
+        int saved = Workers.Degree;
+        try
+        {
+            foreach (int degree in new[] { 1, 2, 3 })
+                foreach (int width in Widths)
+                {
+                    Workers.Degree = degree;
+                    float[] dwAdded = new float[outSize * inSize], dbAdded = new float[outSize];
+                    Gemm.DenseWeightGradientAt<float>(width, dwAdded, dbAdded, dz, x, n, inSize, outSize);
+                    float[] dw = new float[outSize * inSize], db = new float[outSize];
+                    dw.AsSpan().Fill(float.NaN); db.AsSpan().Fill(float.NaN);
+                    Gemm.DenseWeightGradientAt<float>(width, dw, db, dz, x, n, inSize, outSize, accumulate: false);
+                    AssertBits(dwAdded, dw, $"weight gradient written at width {width}, degree {degree}");
+                    AssertBits(dbAdded, db, $"bias gradient written at width {width}, degree {degree}");
+                }
+            // Through the public entry point, and with no samples: zeros.
+            float[] empty = [float.NaN, float.NaN], emptyBias = [float.NaN];
+            Gemm.DenseWeightGradient<float>(empty, emptyBias, [], [], 0, 2, 1, accumulate: false);
+            Assert.Equal([0f, 0f], empty);
+            Assert.Equal([0f], emptyBias);
+        }
+        finally { Workers.Degree = saved; }
+    }
+
     /// <summary>Packing copies exactly the asked columns of dz into rows, floats through the 8 x 8 transposes and doubles one by one.</summary>
     [Fact]
     public unsafe void PackColumnsWritesTheColumnsAsRowsAndNothingElse()

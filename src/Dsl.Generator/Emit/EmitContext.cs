@@ -139,6 +139,26 @@ internal sealed class EmitContext
 
     public bool Unrolled(LayerSpec layer) => (long)layer.InSize * layer.OutSize <= UnrollThreshold;
 
+    /// <summary>
+    /// Whether a batch's first tile writes every parameter gradient rather than adding to it, so <c>TrainStep</c> need not
+    /// clear the gradients first: true when every layer with parameters is a Dense layer on the runtime's products
+    /// (<c>Gemm.DenseWeightGradient</c> with <c>accumulate: false</c>). Unrolled Dense layers and convolutions add.
+    /// </summary>
+    public bool FirstTileWritesGradients
+    {
+        get
+        {
+            bool any = false;
+            foreach (LayerSpec layer in Model.Layers)
+            {
+                if (!layer.HasParameters) continue;
+                if (layer.Kind != LayerKind.Dense || Unrolled(layer)) return false;
+                any = true;
+            }
+            return any;
+        }
+    }
+
     /// <summary>The first <paramref name="length"/> values of a buffer: the tile input span <c>x</c> or a field array.</summary>
     public static string Slice(string buffer, string length) => buffer == "x" ? $"x.Slice(0, {length})" : $"{buffer}.AsSpan(0, {length})";
 

@@ -178,6 +178,8 @@ internal static class ModelEmitter
         w.Line();
         w.Line($"private readonly {T}[] _parameters = new {T}[ParameterCount];");
         w.Line($"private readonly {T}[] _gradients = new {T}[ParameterCount];");
+        if (c.Model.HasLoss && c.FirstTileWritesGradients)
+            w.Line("private bool _accumulateGradients; // false while TrainStep runs a batch's first tile: its products write the gradients");
         w.Line();
         w.Line("// Per-tile buffers, allocated once: each layer's output (_a), the last layer's logits (_z) where the loss is fused");
         w.Line("// with its activation, and the gradients with respect to each output (_d).");
@@ -401,12 +403,14 @@ internal static class ModelEmitter
         using (w.Block($"public {T} TrainStep(ReadOnlySpan<{T}> input, {targetParameter})"))
         {
             w.Line($"int batch = TrainingBatchOf(input.Length, {batchCheck});");
-            w.Line($"Kernels.Clear<{T}>(_gradients);");
+            bool writes = c.FirstTileWritesGradients;
+            if (!writes) w.Line($"Kernels.Clear<{T}>(_gradients);");
             w.Line($"{T} scale = {c.Literal(1)} / batch;");
             w.Line($"{T} loss = {c.Literal(0)};");
             using (w.Block("for (int start = 0; start < batch; start += TileSize)"))
             {
                 w.Line("int n = Math.Min(TileSize, batch - start);");
+                if (writes) w.Line("_accumulateGradients = start > 0; // the first tile's products write the gradients, so nothing clears them");
                 foreach (string line in tileBody) w.Line(line);
             }
             w.Line(penalty ? "return loss * scale + Penalty();" : "return loss * scale;");

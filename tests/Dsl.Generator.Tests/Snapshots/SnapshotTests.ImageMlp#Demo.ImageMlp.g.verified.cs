@@ -68,6 +68,7 @@ partial class ImageMlp : ITrainable<float>
 
     private readonly float[] _parameters = new float[ParameterCount];
     private readonly float[] _gradients = new float[ParameterCount];
+    private bool _accumulateGradients; // false while TrainStep runs a batch's first tile: its products write the gradients
 
     // Per-tile buffers, allocated once: each layer's output (_a), the last layer's logits (_z) where the loss is fused
     // with its activation, and the gradients with respect to each output (_d).
@@ -125,12 +126,12 @@ partial class ImageMlp : ITrainable<float>
     public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> target)
     {
         int batch = TrainingBatchOf(input.Length, target.Length, OutputSize, nameof(target));
-        Kernels.Clear<float>(_gradients);
         float scale = 1f / batch;
         float loss = 0f;
         for (int start = 0; start < batch; start += TileSize)
         {
             int n = Math.Min(TileSize, batch - start);
+            _accumulateGradients = start > 0; // the first tile's products write the gradients, so nothing clears them
             loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target.Slice(start * OutputSize, n * OutputSize), n, scale);
         }
         return loss * scale;
@@ -143,12 +144,12 @@ partial class ImageMlp : ITrainable<float>
     public float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels)
     {
         int batch = TrainingBatchOf(input.Length, labels.Length, 1, nameof(labels));
-        Kernels.Clear<float>(_gradients);
         float scale = 1f / batch;
         float loss = 0f;
         for (int start = 0; start < batch; start += TileSize)
         {
             int n = Math.Min(TileSize, batch - start);
+            _accumulateGradients = start > 0; // the first tile's products write the gradients, so nothing clears them
             Span<float> target = _target.AsSpan(0, n * OutputSize);
             Targets.FromLabels<float>(labels.Slice(start, n), target, OutputSize, start);
             loss += TrainTile(input.Slice(start * InputSize, n * InputSize), target, n, scale);
@@ -189,7 +190,8 @@ partial class ImageMlp : ITrainable<float>
         // dz = dy * relu'(z), written in terms of the output y: 1 where y > 0, else 0; in place.
         Activations.ReLUBackward<float>(dy.Slice(0, n * 128), y.Slice(0, n * 128));
         // dW += dzᵀ x, db += the column sums of dz: [128, 784] += [128, n] x [n, 784], samples in order.
-        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L2_Weight, 100352), _gradients.AsSpan(L2_Bias, 128), dy, x, n, 784, 128);
+        // A batch's first tile writes them instead of adding (the same bits as adding to zeros).
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L2_Weight, 100352), _gradients.AsSpan(L2_Bias, 128), dy, x, n, 784, 128, accumulate: _accumulateGradients);
     }
 
     /// <summary>Layer 3 forward, Dense(10, Act.Softmax): [128] -> [10]. <c>y = softmax(W x + b)</c> for each of <paramref name="n"/> samples.</summary>
@@ -210,7 +212,8 @@ partial class ImageMlp : ITrainable<float>
     {
         // dz = dy: the loss was computed together with this layer's activation and gave dL/dz directly.
         // dW += dzᵀ x, db += the column sums of dz: [10, 128] += [10, n] x [n, 128], samples in order.
-        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L3_Weight, 1280), _gradients.AsSpan(L3_Bias, 10), dy, x, n, 128, 10);
+        // A batch's first tile writes them instead of adding (the same bits as adding to zeros).
+        Gemm.DenseWeightGradient<float>(_gradients.AsSpan(L3_Weight, 1280), _gradients.AsSpan(L3_Bias, 10), dy, x, n, 128, 10, accumulate: _accumulateGradients);
         // dx = dz W: [n, 128] = [n, 10] x [10, 128].
         Gemm.DenseInputGradient<float>(dx, dy, _parameters.AsSpan(L3_Weight, 1280), n, 128, 10);
     }

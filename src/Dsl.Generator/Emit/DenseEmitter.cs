@@ -104,13 +104,13 @@ internal static class DenseEmitter
                 else
                     w.Line("// dz = dy: linear activation.");
                 w.Line($"// dW += dzᵀ x, db += the column sums of dz: [{outSize}, {inSize}] += [{outSize}, n] x [n, {inSize}], samples in order.");
+                string accumulate = "";
                 if (c.FirstTileWritesGradients)
                 {
                     w.Line("// A batch's first tile writes them instead of adding (the same bits as adding to zeros).");
-                    w.Line($"Gemm.DenseWeightGradient<{T}>(_gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {outSize}), dy, x, n, {inSize}, {outSize}, accumulate: _accumulateGradients);");
+                    accumulate = ", accumulate: _accumulateGradients";
                 }
-                else
-                    w.Line($"Gemm.DenseWeightGradient<{T}>(_gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {outSize}), dy, x, n, {inSize}, {outSize});");
+                w.Line($"Gemm.DenseWeightGradient<{T}>(_gradients.AsSpan(L{i}_Weight, {layer.WeightCount}), _gradients.AsSpan(L{i}_Bias, {outSize}), dy, x, n, {inSize}, {outSize}{accumulate});");
                 if (dx)
                 {
                     w.Line($"// dx = dz W: [n, {inSize}] = [n, {outSize}] x [{outSize}, {inSize}].");
